@@ -1,0 +1,20 @@
+"""Foundations of the data arena: settings, data model, database and errors (the bottom floor)."""
+
+from arena.accounts import AccountError, create_user, find_user, verify_password
+from arena.db import Database, audit
+from arena.errors import ArenaError, ConfigurationError, NotFoundError
+from arena.settings import Settings, get_settings
+
+__all__ = [
+    "AccountError",
+    "ArenaError",
+    "ConfigurationError",
+    "Database",
+    "NotFoundError",
+    "Settings",
+    "audit",
+    "create_user",
+    "find_user",
+    "get_settings",
+    "verify_password",
+]

@@ -1,0 +1,118 @@
+"""The one configuration object of the platform.
+
+Every knob is a typed, defaulted, described field read from the environment with
+the ``ARENA_`` prefix (or a ``.env`` file). Nothing else in the code base reads
+``os.environ`` for configuration.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Platform settings (environment prefix ``ARENA_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ARENA_", env_file=".env", extra="ignore")
+
+    # --- storage -------------------------------------------------------------
+    data_dir: Path = Field(Path("./var"), description="Root of every store the platform writes.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default: SQLite file arena.db under data_dir. "
+        "Production: postgresql+psycopg://user:pass@host/db.",
+    )
+
+    # --- hub -----------------------------------------------------------------
+    public_ip: str = Field("127.0.0.1", description="Address the proxy listens on for browsers.")
+    public_port: int = Field(8000, description="Port the proxy listens on for browsers.")
+    hub_port: int = Field(8081, description="Port of the hub's own API (bound on 0.0.0.0 so sandboxes reach it).")
+    proxy_api_port: int = Field(8001, description="configurable-http-proxy's REST API port (127.0.0.1).")
+    scoring_port: int = Field(8090, description="Port of the scoring service (a hub-managed service).")
+    leaderboard_port: int = Field(8501, description="Port of the leaderboard's OAuth proxy (hub-managed service).")
+    streamlit_port: int = Field(8502, description="Port Streamlit itself listens on, behind the OAuth proxy (127.0.0.1).")
+    admin_users: list[str] = Field(default_factory=list, description="Hub users given the admin role.")
+
+    # --- sandboxes -----------------------------------------------------------
+    sandbox_env_dir: Path = Field(
+        Path("/opt/data-arena/sandbox-env"),
+        description="World-readable Python environment the sandboxes run (built from /usr/bin/python3).",
+    )
+    sandbox_base_python: Path = Field(Path("/usr/bin/python3"), description="Interpreter the sandbox env is built from.")
+    sandbox_uid_base: int = Field(20000, description="Sandbox uid = base + arena user id (never 0).")
+    sandbox_network_prefix: str = Field(
+        "10.213", description="/16 prefix of the per-sandbox veth pairs (host .1, sandbox .2 of a /30)."
+    )
+    sandbox_mem_bytes: int = Field(2 * 1024**3, description="Address-space limit of a sandbox process (bytes).")
+    sandbox_max_processes: int = Field(256, description="Process-count limit of a sandbox user.")
+    sandbox_max_file_bytes: int = Field(1024**3, description="Largest file a sandbox may write (bytes).")
+    sandbox_cpu_seconds: int | None = Field(None, description="CPU-time limit of a sandbox process (None: none).")
+    spawn_timeout_seconds: int = Field(60, description="How long the hub waits for a sandbox to answer.")
+
+    # --- scoring -------------------------------------------------------------
+    submission_max_bytes: int = Field(50 * 1024**2, description="Largest accepted submission file (bytes).")
+    score_display_digits: int = Field(4, description="Digits competitors see of a score (blunts probing).")
+    worker_poll_seconds: float = Field(0.5, description="How often an idle worker looks for queued submissions.")
+    worker_heartbeat_seconds: float = Field(5.0, description="How often a scoring worker refreshes its heartbeat.")
+    watchdog_stale_seconds: float = Field(60.0, description="A 'scoring' row with an older heartbeat is re-queued.")
+    embedded_worker: bool = Field(True, description="Run one scoring worker inside the scoring service process.")
+
+    # --- demo ----------------------------------------------------------------
+    demo_people: int = Field(2000, description="People in the demo's reference data.")
+    demo_seed: int = Field(7, description="Seed of the demo's reference data and example challenge.")
+
+    @cached_property
+    def resolved_data_dir(self) -> Path:
+        """``data_dir`` as an absolute path."""
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force (the SQLite default filled in)."""
+        return self.database_url or f"sqlite:///{self.resolved_data_dir / 'arena.db'}"
+
+    @property
+    def datasets_dir(self) -> Path:
+        """Published synthetic replicas (mounted read-only in sandboxes)."""
+        return self.resolved_data_dir / "datasets"
+
+    @property
+    def answers_dir(self) -> Path:
+        """Hidden answers (scoring side only)."""
+        return self.resolved_data_dir / "answers"
+
+    @property
+    def reference_dir(self) -> Path:
+        """Reference ("real") tables the replicas are made from (scoring side only)."""
+        return self.resolved_data_dir / "reference"
+
+    @property
+    def submissions_dir(self) -> Path:
+        """Uploaded submission files, content-addressed."""
+        return self.resolved_data_dir / "submissions"
+
+    @property
+    def homes_dir(self) -> Path:
+        """One home folder per competitor."""
+        return self.resolved_data_dir / "homes"
+
+    @property
+    def hub_dir(self) -> Path:
+        """JupyterHub's state (database, cookie secret, service tokens)."""
+        return self.resolved_data_dir / "hub"
+
+    @property
+    def challenges_dir(self) -> Path:
+        """Published challenge bundles (descriptions, starter notebooks; answers kept apart)."""
+        return self.resolved_data_dir / "challenges"
+
+
+def get_settings() -> Settings:
+    """Return settings read from the current environment."""
+    return Settings()
