@@ -1,0 +1,93 @@
+"""Published challenges as the leaderboard shows them, read from the platform database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from arena.models import Challenge, ChallengeState
+from arena.settings import Settings
+from leaderboard.errors import ChallengeNotFound
+
+__all__ = ["ChallengeInfo", "PhaseInfo", "find_challenge", "list_challenges", "read_description"]
+
+
+@dataclass(frozen=True)
+class PhaseInfo:
+    """A dated phase of a challenge."""
+
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class ChallengeInfo:
+    """What the leaderboard needs of a Challenge row, detached from the session."""
+
+    slug: str
+    title: str
+    state: ChallengeState
+    task: str
+    primary_metric: str
+    secondary_metrics: list[str]
+    datasets: list[str]
+    phases: list[PhaseInfo] = field(default_factory=list)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the challenge is closed (private board open to everyone)."""
+        return self.state == ChallengeState.closed
+
+
+def _info(challenge: Challenge) -> ChallengeInfo:
+    spec: dict[str, Any] = challenge.spec or {}
+    metric: dict[str, Any] = spec.get("metric") or {}
+    return ChallengeInfo(
+        slug=challenge.slug,
+        title=challenge.title,
+        state=ChallengeState(challenge.state),
+        task=str(spec.get("task", "")),
+        primary_metric=str(metric.get("primary", "score")),
+        secondary_metrics=[str(name) for name in metric.get("secondary") or []],
+        datasets=[str(ref) for ref in spec.get("datasets") or []],
+        phases=[PhaseInfo(p.name, p.starts_at, p.ends_at) for p in challenge.phases],
+    )
+
+
+def list_challenges(session: Session) -> list[ChallengeInfo]:
+    """Every published challenge (open ones first, then closed), newest first within each."""
+    rows = session.scalars(
+        select(Challenge).options(selectinload(Challenge.phases)).order_by(Challenge.published_at.desc())
+    ).all()
+    infos = [_info(row) for row in rows]
+    return sorted(infos, key=lambda info: info.closed)
+
+
+def find_challenge(session: Session, slug: str) -> ChallengeInfo:
+    """The published challenge called ``slug``.
+
+    Raises:
+        ChallengeNotFound: no challenge has that slug.
+    """
+    row = session.scalar(select(Challenge).options(selectinload(Challenge.phases)).where(Challenge.slug == slug))
+    if row is None:
+        raise ChallengeNotFound(f"challenge {slug!r} is not published on this platform")
+    return _info(row)
+
+
+def read_description(settings: Settings, slug: str) -> str | None:
+    """The Markdown description published for ``slug``, or None when there is none.
+
+    ``slug`` must come from a Challenge row (never straight from a request).
+    """
+    path: Path = settings.challenges_dir / slug / "description.md"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None

@@ -1,0 +1,15 @@
+"""Run the scoring service with uvicorn (the hub's managed-service command)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from arena.settings import Settings
+from scoring.app import create_app
+
+__all__ = ["serve"]
+
+
+def serve(settings: Settings) -> None:
+    """Serve the scoring app on ``0.0.0.0:settings.scoring_port`` until SIGINT/SIGTERM."""
+    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.scoring_port, log_level="info")

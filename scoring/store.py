@@ -1,0 +1,210 @@
+"""Accept a submission: stream the file to content-addressed storage, check quotas, queue it.
+
+Opening rule (kept simple on purpose): a submission is accepted while the challenge is
+``published`` and, when it has phases, ``now`` falls inside one of them (the phase name is
+recorded on the row). A challenge without phases accepts submissions until it is closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import datetime, time
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from arena.db import Database, audit
+from arena.errors import NotFoundError
+from arena.models import Challenge, ChallengeState, Submission, SubmissionState, Team, TeamMember, User, utcnow
+from arena.settings import Settings
+from scoring.errors import QuotaExceededError, ScoringError, SubmissionTooLargeError
+from scoring.locking import begin_write
+
+__all__ = ["accept_submission", "find_challenge", "submission_path"]
+
+_CHUNK = 1024 * 1024
+
+
+def submission_path(settings: Settings, digest: str) -> Path:
+    """Where the file with SHA-256 ``digest`` is stored."""
+    return settings.submissions_dir / digest[:2] / digest
+
+
+def find_challenge(session: Session, slug: str) -> Challenge:
+    """The challenge called ``slug``.
+
+    Raises:
+        NotFoundError: no such challenge.
+    """
+    challenge = session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None:
+        raise NotFoundError(f"challenge {slug!r} does not exist")
+    return challenge
+
+
+def _stream_to_store(settings: Settings, stream: BinaryIO) -> tuple[str, int]:
+    """Copy ``stream`` into the store while hashing; never keeps a partial file."""
+    limit = settings.submission_max_bytes
+    staging = settings.submissions_dir / "tmp"
+    staging.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=staging, prefix="upload-")
+    hasher, size = hashlib.sha256(), 0
+    try:
+        with os.fdopen(handle, "wb") as out:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise SubmissionTooLargeError(
+                        f"submission is larger than the limit of {limit} bytes (submission_max_bytes)"
+                    )
+                hasher.update(chunk)
+                out.write(chunk)
+        digest = hasher.hexdigest()
+        final = submission_path(settings, digest)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temporary, final)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return digest, size
+
+
+def _open_phase(challenge: Challenge, now: datetime) -> str | None:
+    if challenge.state != ChallengeState.published:
+        raise ScoringError(f"challenge {challenge.slug!r} is closed; it no longer accepts submissions")
+    if not challenge.phases:
+        return None
+    for phase in challenge.phases:
+        if phase.starts_at <= now < phase.ends_at:
+            return phase.name
+    windows = "; ".join(f"{p.name} {p.starts_at:%Y-%m-%d} to {p.ends_at:%Y-%m-%d}" for p in challenge.phases)
+    raise ScoringError(f"challenge {challenge.slug!r} has no phase open now ({now:%Y-%m-%d %H:%M} UTC): {windows}")
+
+
+def _ensure_team(db: Database, challenge_id: int, user: User) -> int:
+    """The id of the user's team in the challenge, creating a solo team when there is none."""
+    for _ in range(3):
+        with db.session() as session:
+            team_id = session.scalar(
+                select(TeamMember.team_id).where(TeamMember.user_id == user.id, TeamMember.challenge_id == challenge_id)
+            )
+            if team_id is not None:
+                return team_id
+        try:
+            with db.session() as session:
+                taken = session.scalar(select(Team.id).where(Team.challenge_id == challenge_id, Team.name == user.name))
+                team = Team(challenge_id=challenge_id, name=user.name if taken is None else f"{user.name}-{user.id}")
+                session.add(team)
+                session.flush()
+                session.add(TeamMember(team_id=team.id, user_id=user.id, challenge_id=challenge_id))
+                audit(session, user.name, "team.create", f"team:{team.id}", challenge_id=challenge_id, solo=True)
+                return team.id
+        except IntegrityError:
+            continue  # a concurrent request created it; read it back
+    raise ScoringError(f"could not create a team for {user.name!r} in challenge {challenge_id}")
+
+
+def _lock_team(db: Database, session: Session, team_id: int) -> None:
+    """Serialise submissions of one team: a write lock on SQLite, a row lock on PostgreSQL."""
+    if not begin_write(db, session):
+        session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+
+
+def _check_quota(session: Session, challenge: Challenge, team_id: int, now: datetime) -> None:
+    limits = challenge.spec.get("limits") or {}
+    counted = select(func.count(Submission.id)).where(
+        Submission.challenge_id == challenge.id,
+        Submission.team_id == team_id,
+        Submission.state != SubmissionState.failed,
+    )
+    total = limits.get("total")
+    if total is not None and session.scalar(counted) >= total:
+        raise QuotaExceededError(f"limits.total reached: {total} submissions per team in {challenge.slug!r}")
+    per_day = limits.get("per_day")
+    day_start = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
+    if per_day is not None and session.scalar(counted.where(Submission.created_at >= day_start)) >= per_day:
+        raise QuotaExceededError(
+            f"limits.per_day reached: {per_day} submissions per team per UTC day in {challenge.slug!r}; "
+            "try again after 00:00 UTC"
+        )
+
+
+def _forget_unreferenced(db: Database, settings: Settings, digest: str) -> None:
+    with db.session() as session:
+        if session.scalar(select(Submission.id).where(Submission.file_digest == digest).limit(1)) is None:
+            submission_path(settings, digest).unlink(missing_ok=True)
+
+
+def accept_submission(
+    db: Database,
+    settings: Settings,
+    slug: str,
+    user_name: str,
+    stream: BinaryIO,
+    filename: str,
+    description: str | None = None,
+) -> Submission:
+    """Store an uploaded file and queue it for scoring, within the team's quotas.
+
+    The file is streamed to ``<submissions_dir>/<sha256[:2]>/<sha256>`` while hashing and
+    rejected as soon as it passes ``settings.submission_max_bytes``. The quota check and the
+    insert of the ``queued`` row run in one transaction holding the team's lock, so concurrent
+    submissions never exceed a cap. Failed submissions do not count.
+
+    Args:
+        db: The platform database.
+        settings: Platform settings (storage paths, size limit).
+        slug: Challenge slug.
+        user_name: Hub user name of the submitter (must have a User row).
+        stream: Binary file object to read the upload from.
+        filename: Original file name (kept for display).
+        description: Optional free-text note.
+
+    Returns:
+        The new submission row (state ``queued``).
+
+    Raises:
+        NotFoundError: unknown challenge or user.
+        ScoringError: the challenge is closed or no phase is open.
+        SubmissionTooLargeError: the file exceeds the size limit.
+        QuotaExceededError: ``limits.per_day`` or ``limits.total`` is used up.
+    """
+    with db.session() as session:
+        challenge = find_challenge(session, slug)
+        _open_phase(challenge, utcnow())
+        user = session.scalar(select(User).where(User.name == user_name))
+        if user is None:
+            raise NotFoundError(f"user {user_name!r} is not registered on the platform")
+    team_id = _ensure_team(db, challenge.id, user)
+    digest, size = _stream_to_store(settings, stream)
+    try:
+        with db.session() as session:
+            _lock_team(db, session, team_id)
+            challenge = find_challenge(session, slug)
+            now = utcnow()
+            phase = _open_phase(challenge, now)
+            _check_quota(session, challenge, team_id, now)
+            submission = Submission(
+                challenge_id=challenge.id,
+                team_id=team_id,
+                user_id=user.id,
+                phase=phase,
+                filename=Path(filename or "submission").name[:255],
+                file_digest=digest,
+                size_bytes=size,
+                description=description,
+                state=SubmissionState.queued,
+                created_at=now,
+            )
+            session.add(submission)
+            session.flush()
+            audit(session, user_name, "submission.create", f"submission:{submission.id}", challenge=slug, size=size)
+            return submission
+    except BaseException:
+        _forget_unreferenced(db, settings, digest)
+        raise

@@ -1,0 +1,182 @@
+"""Read a submission file (CSV or Parquet) and check it against the hidden answers.
+
+Every failure raises :class:`SubmissionError` whose message names the column, the row
+(1-based data row, header excluded) or the count and a few example ids.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scoring.errors import SubmissionError
+from scoring.metrics import get_metric
+
+__all__ = ["PARQUET_MAGIC", "align_submission", "read_submission"]
+
+PARQUET_MAGIC = b"PAR1"
+_EXAMPLES = 5
+_SNIFF_BYTES = 64 * 1024
+
+
+def _examples(values: Any) -> str:
+    shown = [str(v) for v in list(values)[:_EXAMPLES]]
+    return ", ".join(repr(v) for v in shown) + (", …" if len(values) > _EXAMPLES else "")
+
+
+def _read_parquet(path: Path, id_column: str) -> pd.DataFrame:
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (pa.ArrowException, OSError) as error:
+        raise SubmissionError(f"{path.name}: not a readable Parquet file ({error})") from None
+    if id_column in frame.columns:
+        frame[id_column] = frame[id_column].astype(str)
+    return frame
+
+
+def _read_csv(path: Path, id_column: str) -> pd.DataFrame:
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if b"\x00" in head:
+        raise SubmissionError(f"{path.name}: binary data, not a CSV or Parquet file (NUL byte in the first bytes)")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SubmissionError(
+            f"{path.name}: not UTF-8 text (undecodable byte 0x{data[error.start]:02x} on line {line}, "
+            f"offset {error.start}); save the CSV as UTF-8"
+        ) from None
+    if not text.strip():
+        raise SubmissionError(f"{path.name}: the file is empty")
+    try:
+        return pd.read_csv(io.StringIO(text), dtype={id_column: str}, keep_default_na=True)
+    except (pd.errors.ParserError, ValueError) as error:
+        raise SubmissionError(f"{path.name}: not a valid CSV file ({error})") from None
+
+
+def read_submission(path: Path, id_column: str) -> pd.DataFrame:
+    """Read a submission file, detecting Parquet by its magic bytes and CSV otherwise.
+
+    Args:
+        path: The stored submission file.
+        id_column: The challenge's id column (read as strings).
+
+    Returns:
+        The submission as a DataFrame with string ids.
+
+    Raises:
+        SubmissionError: empty, binary garbage, undecodable text or unparsable file.
+    """
+    path = Path(path)
+    if path.stat().st_size == 0:
+        raise SubmissionError(f"{path.name}: the file is empty")
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    frame = _read_parquet(path, id_column) if magic == PARQUET_MAGIC else _read_csv(path, id_column)
+    if frame.empty:
+        raise SubmissionError(f"{path.name}: the file has a header but no rows")
+    return frame
+
+
+def _check_columns(frame: pd.DataFrame, id_column: str, target_column: str) -> None:
+    for column in (id_column, target_column):
+        if column not in frame.columns:
+            found = ", ".join(map(str, frame.columns[:10]))
+            raise SubmissionError(f"column {column!r} is missing; the file has columns: {found}")
+
+
+def _check_ids(ids: pd.Series, answer_ids: pd.Index, id_column: str) -> None:
+    missing_rows = ids.isna() | (ids.str.strip() == "")
+    if missing_rows.any():
+        row = int(np.flatnonzero(missing_rows.to_numpy())[0]) + 1
+        raise SubmissionError(f"column {id_column!r} has {int(missing_rows.sum())} empty ids, first at row {row}")
+    duplicated = ids[ids.duplicated()]
+    if len(duplicated):
+        row = int(duplicated.index[0]) + 1
+        raise SubmissionError(
+            f"column {id_column!r} has {len(duplicated)} duplicate ids (first repeat at row {row}), "
+            f"e.g. {_examples(duplicated.unique())}"
+        )
+    missing = answer_ids.difference(pd.Index(ids))
+    if len(missing):
+        raise SubmissionError(
+            f"{len(missing)} of {len(answer_ids)} ids are missing from column {id_column!r}, e.g. {_examples(missing)}"
+        )
+    extra = pd.Index(ids).difference(answer_ids)
+    if len(extra):
+        raise SubmissionError(
+            f"{len(extra)} ids in column {id_column!r} are not in this challenge, e.g. {_examples(extra)}"
+        )
+
+
+def _first_bad(mask: np.ndarray, ids: pd.Series) -> str:
+    row = int(np.flatnonzero(mask)[0])
+    return f"first at row {row + 1} (id {ids.iloc[row]!r})"
+
+
+def _coerce_predictions(values: pd.Series, y_true: pd.Series, numeric: bool, column: str, ids: pd.Series) -> pd.Series:
+    empty = values.isna().to_numpy()
+    if empty.any():
+        raise SubmissionError(f"column {column!r} has {int(empty.sum())} empty/NaN values, {_first_bad(empty, ids)}")
+    if not (numeric or pd.api.types.is_numeric_dtype(y_true)):
+        return values.astype(str)
+    converted = pd.to_numeric(values, errors="coerce")
+    bad = converted.isna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise SubmissionError(
+            f"column {column!r} must be numeric for this challenge; {int(bad.sum())} values are not, "
+            f"first at row {row + 1}: {values.iloc[row]!r}"
+        )
+    infinite = ~np.isfinite(converted.to_numpy(dtype=float))
+    if infinite.any():
+        raise SubmissionError(
+            f"column {column!r} has {int(infinite.sum())} infinite values, {_first_bad(infinite, ids)}"
+        )
+    return converted
+
+
+def align_submission(frame: pd.DataFrame, answers: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
+    """Check a submission against the answers and line it up with them.
+
+    Args:
+        frame: The submission (from :func:`read_submission`).
+        answers: Hidden answers with the id column, the target column and ``split``.
+        spec: The challenge spec (``task``, ``id_column``, ``target_column``, ``metric``).
+
+    Returns:
+        DataFrame indexed by id (answers order) with columns ``y_true``, ``y_pred``, ``split``.
+
+    Raises:
+        SubmissionError: a missing column, duplicate/missing/extra ids, NaN/inf or a wrong dtype.
+    """
+    id_column, target_column = spec["id_column"], spec["target_column"]
+    _check_columns(frame, id_column, target_column)
+    frame = frame.reset_index(drop=True)
+    ids = frame[id_column].astype("string")
+    answer_ids = pd.Index(answers[id_column].astype(str))
+    _check_ids(ids, answer_ids, id_column)
+    names = [spec["metric"]["primary"], *spec["metric"].get("secondary", [])]
+    numeric = spec["task"] != "classification" or any(get_metric(n).needs_proba for n in names)
+    y_true = answers[target_column].reset_index(drop=True)
+    predictions = _coerce_predictions(frame[target_column], y_true, numeric, target_column, ids)
+    predicted = pd.Series(predictions.to_numpy(), index=pd.Index(ids.astype(str)))
+    aligned = pd.DataFrame(
+        {
+            "y_true": y_true.to_numpy(),
+            "y_pred": predicted.loc[answer_ids].to_numpy(),
+            "split": answers["split"].to_numpy(),
+        },
+        index=answer_ids,
+    )
+    if not numeric and not pd.api.types.is_numeric_dtype(y_true):
+        aligned["y_true"] = aligned["y_true"].astype(str)
+    return aligned

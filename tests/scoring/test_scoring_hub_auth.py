@@ -1,0 +1,56 @@
+"""The default authenticator: a real HubAuth asking a stand-in hub API (/hub/api/user) over HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from jupyterhub.services.auth import HubAuth
+
+from scoring import HubUnavailableError
+from scoring.auth import hub_authenticator
+
+SCOPE = "access:services!service=scoring"
+MODELS = {
+    "token good": {"kind": "user", "name": "alice", "scopes": [SCOPE, "read:users:name!user=alice"]},
+    "token other-service": {"kind": "user", "name": "eve", "scopes": ["access:services!service=leaderboard"]},
+}
+
+
+class _HubApi(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        model = MODELS.get(self.headers.get("Authorization", ""))
+        body = json.dumps(model or {"status": 403, "message": "bad token"}).encode()
+        self.send_response(200 if model and self.path == "/hub/api/user" else 403)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hub_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HubApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hub/api"
+    server.shutdown()
+
+
+def test_hub_tokens_resolve_to_names_only_with_the_service_scope(hub_url: str) -> None:
+    auth = HubAuth(api_url=hub_url, api_token="service-token", access_scopes={SCOPE}, cache_max_age=0)
+    authenticate = hub_authenticator(auth)
+    assert authenticate("good") == "alice"
+    assert authenticate("other-service") is None  # valid hub token, no access to this service
+    assert authenticate("forged") is None
+
+
+def test_unreachable_hub_is_a_clear_error() -> None:
+    auth = HubAuth(api_url="http://127.0.0.1:9/hub/api", api_token="service-token", access_scopes={SCOPE})
+    with pytest.raises(HubUnavailableError, match="cannot check the token with the hub at http://127.0.0.1:9/hub/api"):
+        hub_authenticator(auth)("any")
