@@ -1,0 +1,71 @@
+"""The dataset card of a replica: a JSON-able dict (from :func:`synthetic.evaluate_replica`) and its
+Markdown page (gate table, per-table scores, per-column quality, privacy)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["render_card_markdown", "write_card"]
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) and not value.is_integer() else str(value)
+
+
+def _dcr_line(dcr: dict[str, Any] | None) -> str:
+    if not dcr:
+        return "- distance to closest record: not measured (no held-out rows)"
+    return (
+        f"- distance to closest record (vs {dcr['holdout_rows']} held-out rows): overfitting protection "
+        f"{_fmt(dcr['score'])}, {dcr['closer_to_training']:.0%} of replica rows closer to a training row"
+    )
+
+
+def render_card_markdown(card: dict[str, Any], title: str = "Synthetic replica") -> str:
+    """Render a card as a Markdown page."""
+    verdict = "PASSED" if card.get("passed") else "FAILED"
+    lines = [f"# {title}", "", f"**Gates: {verdict}**", ""]
+    if card.get("override_reason"):
+        lines += [f"> Published despite failing gates. Override reason: {card['override_reason']}", ""]
+    lines += ["| Gate | Value | Needs | Result |", "|---|---|---|---|"]
+    for name, gate in card.get("gates", {}).items():
+        result = "pass" if gate["passed"] else "**FAIL**"
+        lines.append(f"| {name} | {_fmt(gate['value'])} | {gate['op']} {_fmt(gate['threshold'])} | {result} |")
+    for table, info in card.get("tables", {}).items():
+        lines += [
+            "",
+            f"## Table `{table}`",
+            "",
+            f"- rows: {info['synthetic_rows']} synthetic (source: {info['source_rows']})",
+            f"- diagnostic score: {_fmt(info['diagnostic'])}; quality score: {_fmt(info['quality'])} "
+            + ", ".join(f"({k}: {_fmt(v)})" for k, v in info.get("quality_properties", {}).items()),
+            f"- new-row synthesis: {_fmt(info['new_row_synthesis'])}",
+            _dcr_line(info.get("distance_to_closest_record")),
+            "- PII columns (never learned, regenerated): "
+            + (", ".join(f"`{c}`" for c in info["pii_columns"]) or "none"),
+            "- rare categories merged into `"
+            + info.get("rare_label", "(other)")
+            + "`: "
+            + (", ".join(f"`{c}` ({n})" for c, n in info.get("rare_categories", {}).items()) or "none"),
+            "",
+            "| Column | Shape quality |",
+            "|---|---|",
+        ]
+        lines += [f"| {column} | {_fmt(score)} |" for column, score in info.get("column_quality", {}).items()]
+    generator = card.get("generator")
+    if generator:
+        lines += ["", "## Generator", "", "```json", json.dumps(generator, indent=2, ensure_ascii=False), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def write_card(card: dict[str, Any], out_dir: Path, title: str = "Synthetic replica") -> tuple[Path, Path]:
+    """Write ``card.json`` and ``card.md`` into ``out_dir``; return both paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "card.json"
+    md_path = out_dir / "card.md"
+    json_path.write_text(json.dumps(card, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    md_path.write_text(render_card_markdown(card, title), encoding="utf-8")
+    return json_path, md_path

@@ -1,0 +1,215 @@
+"""Quality and privacy gates of a replica, measured with SDMetrics against its source.
+
+Gates (thresholds in :class:`GateThresholds`): SDMetrics DiagnosticReport score (validity and
+structure, = 1.0), QualityReport score (column shapes and pair trends, ≥ 0.80), NewRowSynthesis
+(share of synthetic rows that copy no source row, ≥ 0.99), identifying PII values shared with the
+source (= 0) and rare source categories leaking into the replica (= 0). The result is a dataset
+card (see :mod:`synthetic.card`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+import sdmetrics
+from pydantic import BaseModel, Field
+from sdmetrics.reports import DiagnosticReport, QualityReport
+from sdmetrics.single_table import DCROverfittingProtection, NewRowSynthesis
+
+from synthetic.errors import InputDataError
+from synthetic.metadata import IDENTIFYING_KINDS, MetadataSpec, TableSpec
+from synthetic.prepare import RARE_LABEL, merge_rare_categories, rare_categories
+
+__all__ = ["GateThresholds", "evaluate_replica"]
+
+
+class GateThresholds(BaseModel):
+    """Pass marks of the gates (organisers may tighten or loosen them)."""
+
+    diagnostic_min: float = Field(1.0, ge=0, le=1, description="SDMetrics DiagnosticReport score.")
+    quality_min: float = Field(0.80, ge=0, le=1, description="SDMetrics QualityReport score.")
+    new_row_synthesis_min: float = Field(0.99, ge=0, le=1, description="Share of synthetic rows copying no source row.")
+    pii_overlap_max: int = Field(0, ge=0, description="Identifying PII values present in both source and replica.")
+    rare_category_leaks_max: int = Field(0, ge=0, description="Rare source categories appearing in the replica.")
+    rare_category_min_rows: int = Field(10, ge=1, description="A category with fewer source rows is rare.")
+
+
+def _gate(value: float, threshold: float, op: str) -> dict[str, Any]:
+    passed = value >= threshold if op == ">=" else value <= threshold
+    return {"value": round(float(value), 6), "threshold": threshold, "op": op, "passed": bool(passed)}
+
+
+def _pii_overlap(source: pd.DataFrame, synthetic: pd.DataFrame, spec: TableSpec) -> dict[str, int]:
+    overlap = {}
+    for column in spec.pii_columns:
+        if spec.columns[column].pii_kind not in IDENTIFYING_KINDS or column not in synthetic.columns:
+            continue
+        real = set(source[column].dropna().astype(str))
+        overlap[column] = int(synthetic[column].dropna().astype(str).isin(real).sum())
+    return overlap
+
+
+def _rare_leaks(synthetic: pd.DataFrame, rare: dict[str, list[str]]) -> dict[str, int]:
+    return {
+        column: int(synthetic[column].dropna().astype(str).isin(values).sum())
+        for column, values in rare.items()
+        if column in synthetic.columns
+    }
+
+
+def _reports(
+    table: str, source: pd.DataFrame, synthetic: pd.DataFrame, meta: dict[str, Any]
+) -> tuple[DiagnosticReport, QualityReport, float]:
+    unified = {"tables": {table: meta}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        diagnostic = DiagnosticReport()
+        diagnostic.generate({table: source}, {table: synthetic}, unified, verbose=False)
+        quality = QualityReport()
+        quality.generate({table: source}, {table: synthetic}, unified, verbose=False)
+        learned = [c for c, v in meta["columns"].items() if v["sdtype"] != "id"]
+        new_rows = NewRowSynthesis.compute(
+            source[learned], synthetic[learned], {"columns": {c: meta["columns"][c] for c in learned}}
+        )
+    return diagnostic, quality, float(new_rows)
+
+
+def _column_quality(quality: QualityReport) -> dict[str, float]:
+    details = quality.get_details("Column Shapes")
+    return {
+        str(row["Column"]): round(float(row["Score"]), 4) for _, row in details.iterrows() if pd.notna(row["Score"])
+    }
+
+
+def _distance_to_closest_record(
+    table: str, source: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame, meta: dict[str, Any]
+) -> dict[str, float]:
+    """SDMetrics DCROverfittingProtection: are replica rows closer to the training rows than to held-out ones?
+
+    The training rows are subsampled to the held-out size. Categories that are not frequent in the training rows are mapped to ``RARE_LABEL`` in all three
+    tables first, so held-out rows are not pushed away by values the model could never produce.
+    """
+    learned = [c for c, v in meta["columns"].items() if v["sdtype"] != "id"]
+    # Equal-sized training and held-out sets: a larger training set would look "closer" by itself.
+    training = source[learned].sample(n=min(len(source), len(holdout)), random_state=0).reset_index(drop=True)
+    frames = [training, synthetic[learned].reset_index(drop=True).copy(), holdout[learned].copy()]
+    for column in learned:
+        if meta["columns"][column]["sdtype"] == "categorical":
+            counts = frames[0][column].value_counts()
+            keep = set(counts[counts >= 10].index)
+            for frame in frames:
+                frame[column] = frame[column].astype(object).where(frame[column].isin(keep), RARE_LABEL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = DCROverfittingProtection.compute_breakdown(
+            *frames, {"tables": {table: {"columns": {c: meta["columns"][c] for c in learned}}}}, table
+        )
+    return {
+        "score": round(float(result["score"]), 4),
+        "closer_to_training": round(float(result["synthetic_data_percentages"]["closer_to_training"]), 4),
+        "holdout_rows": len(holdout),
+        "training_rows_compared": len(training),
+    }
+
+
+def _evaluate_table(
+    table: str,
+    source: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    spec: TableSpec,
+    thresholds: GateThresholds,
+    holdout: pd.DataFrame | None,
+) -> dict[str, Any]:
+    missing = [c for c in spec.columns if c not in synthetic.columns]
+    if missing:
+        raise InputDataError(f"replica of table {table!r} lacks column(s) {missing}")
+    rare = rare_categories(source, spec, thresholds.rare_category_min_rows)
+    meta = spec.sdmetrics_dict()
+    learned = list(meta["columns"])  # type: ignore[arg-type]
+    prepared = merge_rare_categories(source[learned], rare)
+    replica = merge_rare_categories(synthetic[learned].reset_index(drop=True), rare)  # a copied source row stays a copy
+    diagnostic, quality, new_rows = _reports(table, prepared, replica, meta)
+    pii = _pii_overlap(source, synthetic, spec)
+    leaks = _rare_leaks(synthetic, rare)
+    properties = quality.get_properties()
+    dcr = (
+        None
+        if holdout is None or holdout.empty
+        else _distance_to_closest_record(table, source, synthetic, holdout, meta)
+    )
+    return {
+        "distance_to_closest_record": dcr,
+        "source_rows": len(source),
+        "synthetic_rows": len(synthetic),
+        "columns": list(spec.columns),
+        "pii_columns": spec.pii_columns,
+        "diagnostic": float(diagnostic.get_score()),
+        "quality": float(quality.get_score()),
+        "quality_properties": {str(r["Property"]): round(float(r["Score"]), 4) for _, r in properties.iterrows()},
+        "column_quality": _column_quality(quality),
+        "new_row_synthesis": new_rows,
+        "pii_overlap": pii,
+        "rare_categories": {column: len(values) for column, values in rare.items()},
+        "rare_category_leaks": leaks,
+        "rare_label": RARE_LABEL,
+    }
+
+
+def evaluate_replica(
+    source: dict[str, pd.DataFrame],
+    synthetic: dict[str, pd.DataFrame],
+    metadata: MetadataSpec,
+    *,
+    thresholds: GateThresholds | None = None,
+    holdout: dict[str, pd.DataFrame] | None = None,
+) -> dict[str, Any]:
+    """Evaluate a replica against its source and return its dataset card.
+
+    Args:
+        source: Table name → source ("real") DataFrame.
+        synthetic: Table name → replica DataFrame (same tables).
+        metadata: The reviewed metadata the replica was fitted with.
+        thresholds: Gate pass marks (defaults: :class:`GateThresholds`).
+        holdout: Source rows kept out of fitting; when given, the card reports SDMetrics'
+            distance-to-closest-record overfitting protection per table (informational, not a gate).
+
+    Returns:
+        The card dict: ``gates`` (name → value, threshold, op, passed), ``passed``, per-table
+        details (scores, per-column quality, PII overlap, rare categories) and the thresholds.
+
+    Raises:
+        InputDataError: A table is missing from the replica or metadata, or lacks columns.
+    """
+    thresholds = thresholds or GateThresholds()
+    if set(source) != set(synthetic):
+        raise InputDataError(f"source tables {sorted(source)} and replica tables {sorted(synthetic)} differ")
+    tables = {}
+    for table, frame in source.items():
+        if table not in metadata.tables:
+            raise InputDataError(f"table {table!r} is not described in the metadata")
+        tables[table] = _evaluate_table(
+            table, frame, synthetic[table], metadata.tables[table], thresholds, (holdout or {}).get(table)
+        )
+    worst = {
+        "diagnostic": min(t["diagnostic"] for t in tables.values()),
+        "quality": min(t["quality"] for t in tables.values()),
+        "new_row_synthesis": min(t["new_row_synthesis"] for t in tables.values()),
+        "pii_overlap": sum(sum(t["pii_overlap"].values()) for t in tables.values()),
+        "rare_category_leaks": sum(sum(t["rare_category_leaks"].values()) for t in tables.values()),
+    }
+    gates = {
+        "diagnostic": _gate(worst["diagnostic"], thresholds.diagnostic_min, ">="),
+        "quality": _gate(worst["quality"], thresholds.quality_min, ">="),
+        "new_row_synthesis": _gate(worst["new_row_synthesis"], thresholds.new_row_synthesis_min, ">="),
+        "pii_overlap": _gate(worst["pii_overlap"], thresholds.pii_overlap_max, "<="),
+        "rare_category_leaks": _gate(worst["rare_category_leaks"], thresholds.rare_category_leaks_max, "<="),
+    }
+    return {
+        "gates": gates,
+        "passed": all(g["passed"] for g in gates.values()),
+        "tables": tables,
+        "thresholds": thresholds.model_dump(),
+        "sdmetrics_version": sdmetrics.__version__,
+    }

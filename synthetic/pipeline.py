@@ -1,0 +1,103 @@
+"""The replicate step end to end: fit → sample → evaluate → card, and the folder it is written to.
+
+A replica folder holds ``<table>.parquet`` files plus ``card.json``/``card.md``; it is what
+:func:`synthetic.publish_dataset` publishes (via :func:`read_replica_dir`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthetic.card import write_card
+from synthetic.errors import InputDataError
+from synthetic.gates import GateThresholds, evaluate_replica
+from synthetic.io import read_table
+from synthetic.metadata import MetadataSpec
+from synthetic.replica import Replica
+
+__all__ = ["read_replica_dir", "read_tables", "replicate", "write_replica_dir"]
+
+
+def read_tables(paths: list[Path]) -> dict[str, pd.DataFrame]:
+    """Read CSV/Parquet files into ``{file stem: DataFrame}`` (stems must differ)."""
+    tables: dict[str, pd.DataFrame] = {}
+    for path in map(Path, paths):
+        if path.stem in tables:
+            raise InputDataError(f"two inputs are named {path.stem!r}: table names come from file names")
+        tables[path.stem] = read_table(path)
+    return tables
+
+
+def replicate(
+    tables: dict[str, pd.DataFrame],
+    metadata: MetadataSpec,
+    rows: int,
+    seed: int,
+    *,
+    thresholds: GateThresholds | None = None,
+    holdout_fraction: float = 0.0,
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Fit a replica of ``tables``, sample ``rows`` rows and evaluate it.
+
+    Args:
+        tables: Table name → source DataFrame.
+        metadata: Reviewed metadata.
+        rows: Synthetic rows to sample.
+        seed: Sampling seed (also picks the held-out rows).
+        thresholds: Gate pass marks.
+        holdout_fraction: Share of source rows kept out of fitting (0 ≤ f < 0.5) to measure
+            distance to closest record; the gates are measured against the fitted rows.
+
+    Returns:
+        (replica tables, card) — the card includes the generator description and seed.
+    """
+    if not 0 <= holdout_fraction < 0.5:
+        raise InputDataError(f"holdout_fraction must be within [0, 0.5) (got {holdout_fraction})")
+    thresholds = thresholds or GateThresholds()
+    train, holdout = {}, {}
+    for name, frame in tables.items():
+        held = frame.sample(frac=holdout_fraction, random_state=seed) if holdout_fraction else frame.iloc[:0]
+        train[name], holdout[name] = frame.drop(held.index).reset_index(drop=True), held.reset_index(drop=True)
+    replica = Replica.fit(train, metadata, rare_min_rows=thresholds.rare_category_min_rows)
+    synthetic = replica.sample(rows, seed)
+    card = evaluate_replica(train, synthetic, metadata, thresholds=thresholds, holdout=holdout)
+    card["generator"] = {**replica.describe(), "seed": seed, "rows": rows, "holdout_fraction": holdout_fraction}
+    return synthetic, card
+
+
+def write_replica_dir(out_dir: Path, tables: dict[str, pd.DataFrame], card: dict[str, Any]) -> Path:
+    """Write replica tables and card into ``out_dir`` (created if missing)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for table, frame in tables.items():
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), out_dir / f"{table}.parquet")
+    write_card(card, out_dir)
+    return out_dir
+
+
+def read_replica_dir(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Read what :func:`write_replica_dir` wrote.
+
+    Raises:
+        InputDataError: Missing folder, card or tables.
+    """
+    path = Path(path)
+    card_path = path / "card.json"
+    if not card_path.is_file():
+        raise InputDataError(
+            f"{path} is not a replica folder: {card_path.name} is missing (run `arena synth replicate`)"
+        )
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise InputDataError(f"{card_path} is not valid JSON: {error}") from error
+    tables = {p.stem: read_table(p) for p in sorted(path.glob("*.parquet"))}
+    if not tables:
+        raise InputDataError(f"replica folder {path} holds no .parquet table")
+    return tables, card

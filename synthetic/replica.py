@@ -1,0 +1,189 @@
+"""A synthetic replica of a source table: fit an SDV GaussianCopula, sample, regenerate PII.
+
+PII columns are dropped before fitting (the model never sees them) and regenerated after
+sampling; rare categories are merged before fitting. Multi-table (HMA) replicas are a later step:
+today one table per replica.
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sdv
+from rdt.transformers import OneHotEncoder
+from sdv.single_table import GaussianCopulaSynthesizer
+
+from synthetic.errors import InputDataError, SyntheticError
+from synthetic.io import validate_table
+from synthetic.metadata import MetadataSpec, TableSpec
+from synthetic.prepare import merge_rare_categories, rare_categories
+from synthetic.regenerate import PiiPlan, plan_pii, regenerate_pii
+
+__all__ = ["DEFAULT_RARE_MIN_ROWS", "Replica"]
+
+DEFAULT_RARE_MIN_ROWS = 10
+_FORMAT = 1
+_ONE_HOT_MAX = 30  # categorical columns with at most this many values are one-hot encoded
+
+
+class Replica:
+    """A fitted synthetic replica of one table (use :meth:`fit` or :meth:`load`)."""
+
+    def __init__(
+        self,
+        table: str,
+        metadata: MetadataSpec,
+        synthesizer: GaussianCopulaSynthesizer,
+        plans: list[PiiPlan],
+        rare: dict[str, list[str]],
+        columns: list[str],
+        source_rows: int,
+    ) -> None:
+        self.table = table
+        self.metadata = metadata
+        self.synthesizer = synthesizer
+        self.plans = plans
+        self.rare = rare
+        self.columns = columns
+        self.source_rows = source_rows
+
+    @classmethod
+    def fit(
+        cls,
+        tables: dict[str, pd.DataFrame],
+        metadata: MetadataSpec,
+        *,
+        rare_min_rows: int = DEFAULT_RARE_MIN_ROWS,
+        distribution: str = "gaussian_kde",
+    ) -> Replica:
+        """Fit a replica of the (single) table in ``tables``.
+
+        Args:
+            tables: Table name → source DataFrame (exactly one table for now).
+            metadata: Reviewed metadata naming that table; its PII columns are never learned.
+            rare_min_rows: Categories with fewer source rows are merged before fitting.
+            distribution: GaussianCopula marginal distribution (``gaussian_kde`` follows skewed,
+                zero-inflated columns such as incomes; ``beta`` is faster on large tables).
+
+        Raises:
+            InputDataError: Not exactly one table, the table/columns disagree with the metadata,
+                an empty table, an all-null column or a non-unique primary key.
+        """
+        table, frame, spec = _single_table(tables, metadata)
+        learnable = [c for c in frame.columns if not spec.columns[c].pii]
+        rare = rare_categories(frame, spec, rare_min_rows)
+        prepared = merge_rare_categories(frame[learnable], rare)
+        synthesizer = _fitted_copula(table, prepared, metadata, distribution)
+        return cls(table, metadata, synthesizer, plan_pii(frame, spec), rare, list(frame.columns), len(frame))
+
+    def sample(self, rows: int, seed: int) -> dict[str, pd.DataFrame]:
+        """Sample ``rows`` synthetic rows (same seed → same rows) with fresh PII values.
+
+        Returns:
+            Table name → synthetic DataFrame with the source's columns in the source's order.
+        """
+        if rows < 1:
+            raise InputDataError(f"rows must be at least 1 (got {rows})")
+        self.synthesizer._set_random_state(seed)  # SDV 2.0: the only way to seed one sample() call
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            learned = self.synthesizer.sample(num_rows=rows)
+        if isinstance(learned, dict):  # SDV 2.x returns {table: frame}
+            learned = learned[self.table]
+        frame = regenerate_pii(learned.reset_index(drop=True), self.plans, np.random.default_rng([seed, 7]))
+        return {self.table: frame[self.columns]}
+
+    def describe(self) -> dict[str, Any]:
+        """What the replica is (for the dataset card)."""
+        return {
+            "table": self.table,
+            "synthesizer": "GaussianCopulaSynthesizer",
+            "sdv_version": sdv.__version__,
+            "source_rows": self.source_rows,
+            "pii_regenerated": {plan.column: plan.kind for plan in self.plans},
+            "rare_categories_merged": {column: len(values) for column, values in self.rare.items()},
+        }
+
+    def save(self, path: Path) -> Path:
+        """Save the fitted replica to ``path`` (a pickle; load it only from trusted places)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            pickle.dump({"format": _FORMAT, "replica": self}, handle)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> Replica:
+        """Load a replica written by :meth:`save`.
+
+        Raises:
+            SyntheticError: The file is missing or not a saved replica.
+        """
+        path = Path(path)
+        try:
+            with path.open("rb") as handle:
+                payload = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError) as error:
+            raise SyntheticError(f"cannot load replica from {path}: {error}") from error
+        if (
+            not isinstance(payload, dict)
+            or payload.get("format") != _FORMAT
+            or not isinstance(payload.get("replica"), cls)
+        ):
+            raise SyntheticError(f"{path} is not a saved replica (format {_FORMAT})")
+        return payload["replica"]
+
+
+def _single_table(tables: dict[str, pd.DataFrame], metadata: MetadataSpec) -> tuple[str, pd.DataFrame, TableSpec]:
+    """The one table to fit, checked against its metadata (columns, nulls, key, something to learn)."""
+    if len(tables) != 1:
+        raise InputDataError(
+            f"a replica is fitted on exactly one table for now (got {len(tables)}: {', '.join(tables)})"
+        )
+    ((table, frame),) = tables.items()
+    spec = metadata.tables.get(table)
+    if spec is None:
+        raise InputDataError(f"table {table!r} is not described in the metadata (has: {', '.join(metadata.tables)})")
+    missing = [c for c in spec.columns if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in spec.columns]
+    if missing or extra:
+        raise InputDataError(f"table {table!r} does not match its metadata: missing {missing}, undescribed {extra}")
+    validate_table(frame, table, key=spec.primary_key)
+    if all(spec.columns[c].pii for c in frame.columns):
+        raise InputDataError(f"table {table!r}: every column is PII, nothing to learn")
+    return table, frame, spec
+
+
+def _fitted_copula(
+    table: str, prepared: pd.DataFrame, metadata: MetadataSpec, distribution: str
+) -> GaussianCopulaSynthesizer:
+    """A GaussianCopula fitted on the prepared (PII-free, rare-merged) table."""
+    spec = metadata.tables[table]
+    synthesizer = GaussianCopulaSynthesizer(
+        metadata.to_sdv(table),
+        enforce_min_max_values=True,
+        default_distribution="norm",  # one-hot and label codes
+        numerical_distributions={
+            column: distribution
+            for column in prepared.columns
+            if spec.columns[column].sdtype in ("numerical", "datetime")
+        },
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synthesizer.auto_assign_transformers({table: prepared})
+        # One-hot codes let the copula carry category-specific dependencies (age ↔ occupation…).
+        synthesizer.update_transformers(
+            {
+                column: OneHotEncoder()
+                for column in prepared.columns
+                if spec.columns[column].sdtype == "categorical" and prepared[column].nunique() <= _ONE_HOT_MAX
+            }
+        )
+        synthesizer.fit({table: prepared})
+    return synthesizer
