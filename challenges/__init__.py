@@ -1,0 +1,47 @@
+"""Challenges: bundle specification, validation, publication and worked examples (middle floor).
+
+``make_example`` is imported lazily (on first use): it pulls in the synthetic room (SDV, torch),
+which the scoring service and the CLI's other commands do not need.
+"""
+
+from typing import Any
+
+from challenges.bundle import Bundle, load_bundle, parse_dataset_ref, validate_against_store
+from challenges.errors import BundleError, ChallengeError
+from challenges.metrics import is_metric_for_task, task_metrics
+from challenges.publish import (
+    answers_path,
+    assign_split,
+    close_challenge,
+    list_challenges,
+    public_dir,
+    publish_challenge,
+)
+from challenges.spec import ChallengeSpec
+
+__all__ = [
+    "Bundle",
+    "BundleError",
+    "ChallengeError",
+    "ChallengeSpec",
+    "answers_path",
+    "assign_split",
+    "close_challenge",
+    "is_metric_for_task",
+    "list_challenges",
+    "load_bundle",
+    "make_example",
+    "parse_dataset_ref",
+    "public_dir",
+    "publish_challenge",
+    "task_metrics",
+    "validate_against_store",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "make_example":
+        from challenges.examples import make_example
+
+        return make_example
+    raise AttributeError(f"module 'challenges' has no attribute {name!r}")

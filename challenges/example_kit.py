@@ -1,0 +1,244 @@
+"""Machinery shared by the worked examples: reference → features → replica + held-out → bundle.
+
+The promise of the platform, in miniature: the reference ("real") rows are split by seed into a
+training part and a held-out part. The training part is published only as a synthetic replica;
+the held-out part is published as de-identified features without the target; its target
+becomes the hidden answers. Competitors train on synthetic data and are scored on real answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, r2_score, root_mean_squared_error
+
+from arena.db import Database
+from arena.settings import Settings
+from challenges.baseline import baseline_predict, baseline_source
+from challenges.bundle import SPEC_FILE
+from challenges.notebook import code, markdown, write_notebook
+from synthetic import detect_metadata, generate_reference, publish_dataset, replicate
+
+__all__ = ["ExampleContext", "ExampleRecipe", "build_example"]
+
+TEST_FRACTION = 0.3
+_ACTOR = "make-example"
+_DIRECT_IDENTIFIERS = frozenset(
+    {"full_name", "cccd", "phone", "birth_date", "household_id", "employer_id", "tax_code", "enterprise_id",
+     "product_id", "name"}
+)
+_BASELINE_METRICS: dict[str, Callable[[pd.Series, pd.Series], float]] = {
+    "f1_macro": lambda truth, pred: f1_score(truth, pred, average="macro"),
+    "accuracy": accuracy_score,
+    "rmse": root_mean_squared_error,
+    "mae": mean_absolute_error,
+    "r2": r2_score,
+}
+"""Just enough metrics to document the baseline score (the scoring room owns the real ones)."""
+
+
+@dataclass(frozen=True)
+class ExampleContext:
+    """Where and how an example is built."""
+
+    seed: int
+    out_dir: Path
+    db: Database
+    settings: Settings
+    people: int
+
+
+@dataclass(frozen=True)
+class ExampleRecipe:
+    """What makes one example challenge: its spec fields, its features and its story."""
+
+    slug: str
+    title: str
+    task: str
+    id_column: str
+    target_column: str
+    metric: dict[str, Any]
+    train_dataset: str
+    test_dataset: str
+    features: Callable[[dict[str, Path]], pd.DataFrame]
+    """Reference table paths → one row per example: id, feature columns and the target."""
+    summary: str
+    """Markdown paragraph(s): what to predict and what the target means."""
+    removed: tuple[str, ...]
+    """Reference columns left out of the features (identifiers, raw target sources)."""
+
+
+def _split_held_out(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    order = np.random.default_rng([seed, 11]).permutation(len(frame))
+    cut = round(len(frame) * TEST_FRACTION)
+    return frame.iloc[order[cut:]].reset_index(drop=True), frame.iloc[order[:cut]].reset_index(drop=True)
+
+
+def _publish_replica(ctx: ExampleContext, name: str, source: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """Fit, sample, gate and publish a replica; integer columns are reviewed to stay numerical."""
+    tables = {name: source}
+    metadata = detect_metadata(tables)
+    for column, spec in metadata.tables[name].columns.items():
+        if not spec.pii and pd.api.types.is_integer_dtype(source[column]):
+            spec.sdtype = "numerical"  # SDV calls small-range integers categorical
+    synthetic, card = replicate(tables, metadata, len(source), ctx.seed)
+    ref = publish_dataset(ctx.db, ctx.settings, name, synthetic, card, actor=_ACTOR)
+    return ref, synthetic[name]
+
+
+def _deidentify(held_out: pd.DataFrame, seed: int, id_column: str) -> pd.DataFrame:
+    """Shuffle the held-out rows and give them fresh random ids."""
+    rng = np.random.default_rng([seed, 13])
+    fresh = held_out.iloc[rng.permutation(len(held_out))].reset_index(drop=True)
+    fresh[id_column] = [f"T{number:09d}" for number in rng.choice(10**9, size=len(fresh), replace=False)]
+    return fresh
+
+
+def _gate(value: int) -> dict[str, Any]:
+    return {"value": value, "threshold": 0, "op": "<=", "passed": value <= 0}
+
+
+def _publish_held_out(ctx: ExampleContext, recipe: ExampleRecipe, features: pd.DataFrame, source_ids: pd.Series) -> str:
+    """Publish de-identified held-out features; its gates check no identifier column or source id remains."""
+    name, note = recipe.test_dataset, _held_out_note(recipe)
+    overlap = int(features[recipe.id_column].astype(str).isin(set(source_ids.astype(str))).sum())
+    card = {
+        "kind": "held_out_reference_features",
+        "description": note,
+        "gates": {
+            "identifier_columns": _gate(len(_DIRECT_IDENTIFIERS & set(features.columns))),
+            "source_id_overlap": _gate(overlap),
+        },
+        "generator": {"kind": "held_out_reference_features", "note": note, "rows": len(features),
+                      "columns_removed": list(recipe.removed)},
+    }
+    card["passed"] = all(gate["passed"] for gate in card["gates"].values())
+    return publish_dataset(ctx.db, ctx.settings, name, {name: features}, card, actor=_ACTOR)
+
+
+def _held_out_note(recipe: ExampleRecipe) -> str:
+    return (
+        f"Held-out reference features with identifiers removed: the test set of challenge {recipe.slug!r}. "
+        f"Left out: {', '.join(recipe.removed)}; ids are fresh and random; the target "
+        f"{recipe.target_column!r} is withheld (it is the challenge's hidden answers). "
+        f"Train on the synthetic replica {recipe.train_dataset!r}, predict these rows, be scored on the real answers."
+    )
+
+
+def _phases(today: datetime) -> list[dict[str, str]]:
+    development_end = today + timedelta(days=59)
+    return [
+        {"name": "development", "start": today.date().isoformat(), "end": development_end.date().isoformat()},
+        {
+            "name": "final",
+            "start": (development_end + timedelta(days=1)).date().isoformat(),
+            "end": (development_end + timedelta(days=7)).date().isoformat(),
+        },
+    ]
+
+
+def _spec(recipe: ExampleRecipe, datasets: list[str], seed: int) -> dict[str, Any]:
+    return {
+        "slug": recipe.slug,
+        "title": recipe.title,
+        "description": "description.md",
+        "task": recipe.task,
+        "id_column": recipe.id_column,
+        "target_column": recipe.target_column,
+        "metric": recipe.metric,
+        "datasets": datasets,
+        "answers": "answers.parquet",
+        "split": {"public_fraction": 0.3, "seed": seed},
+        "phases": _phases(datetime.now(UTC)),
+        "limits": {"per_day": 5, "total": 100, "final_selection": 2, "team_size": 5},
+        "starter_notebook": "starter.ipynb",
+    }
+
+
+def _description(recipe: ExampleRecipe, refs: list[str], frames: list[pd.DataFrame], scores: dict[str, float]) -> str:
+    (train_ref, test_ref), (train, test) = refs, frames
+    columns = ", ".join(f"`{column}`" for column in test.columns)
+    metrics = [recipe.metric["primary"], *recipe.metric.get("secondary", [])]
+    return f"""# {recipe.title}
+
+{recipe.summary.strip()}
+
+## Data
+
+- `{train_ref}` ({len(train)} rows): a **synthetic replica** of the training part of the reference
+  data, with the target `{recipe.target_column}`. No row is a real record.
+- `{test_ref}` ({len(test)} rows): **held-out reference features** with identifiers removed
+  (left out: {", ".join(recipe.removed)}; fresh random `{recipe.id_column}`) and without the target.
+
+Columns: {columns} (and `{recipe.target_column}` in the training data).
+
+Train on the synthetic data, predict every row of the test data, and submit a table with columns
+`{recipe.id_column}` and `{recipe.target_column}`. You are scored on the real, hidden answers.
+
+## Metric
+
+Primary: **`{metrics[0]}`**; also shown: {", ".join(f"`{name}`" for name in metrics[1:]) or "none"}.
+The public leaderboard uses 30 % of the test rows, the private (final) leaderboard the other 70 %.
+
+## Baseline
+
+One-hot features and a linear model trained on the synthetic replica (the starter notebook):
+{", ".join(f"{name} **{value:.4f}**" for name, value in scores.items())} on all held-out rows.
+"""
+
+
+def _notebook(path: Path, recipe: ExampleRecipe) -> Path:
+    target = recipe.target_column
+    return write_notebook(path, [
+        markdown(f"# {recipe.title}: starter\nTrain on the synthetic replica, predict the held-out rows, submit."),
+        code(f'from arena_client import load, submit\n\ntrain = load("{recipe.train_dataset}")\n'
+             f'test = load("{recipe.test_dataset}")\ntrain.head()'),
+        markdown("## Baseline: one-hot features + a linear model"),
+        code(baseline_source()),
+        code(f'pred_df = baseline_predict(train, test, "{recipe.id_column}", "{target}", "{recipe.task}")\n'
+             f'pred_df["{target}"].describe()'),
+        code(f'submit(pred_df, challenge="{recipe.slug}")'),
+    ])
+
+
+def build_example(ctx: ExampleContext, recipe: ExampleRecipe) -> Path:
+    """Build one example bundle folder, publishing its replica and held-out datasets.
+
+    Args:
+        ctx: Seed, output folder, database and settings.
+        recipe: The example to build.
+
+    Returns:
+        ``<ctx.out_dir>/<recipe.slug>``, holding challenge.yaml, description.md, starter.ipynb
+        and answers.parquet.
+    """
+    folder = ctx.out_dir / recipe.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    reference = generate_reference(ctx.people, ctx.seed, ctx.settings.reference_dir / f"{recipe.slug}-{ctx.seed}")
+    train, held_out = _split_held_out(recipe.features(reference), ctx.seed)
+    train_ref, synthetic_train = _publish_replica(ctx, recipe.train_dataset, train)
+    source_ids = held_out[recipe.id_column]
+    held_out = _deidentify(held_out, ctx.seed, recipe.id_column)
+    test = held_out.drop(columns=[recipe.target_column])
+    test_ref = _publish_held_out(ctx, recipe, test, source_ids)
+    answers = held_out[[recipe.id_column, recipe.target_column]]
+    answers.to_parquet(folder / "answers.parquet", index=False)
+    predicted = baseline_predict(synthetic_train, test, recipe.id_column, recipe.target_column, recipe.task)
+    metrics = [recipe.metric["primary"], *recipe.metric.get("secondary", [])]
+    scores = {
+        name: float(_BASELINE_METRICS[name](answers[recipe.target_column], predicted[recipe.target_column]))
+        for name in metrics
+    }
+    spec = _spec(recipe, [train_ref, test_ref], ctx.seed)
+    (folder / SPEC_FILE).write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    description = _description(recipe, [train_ref, test_ref], [synthetic_train, test], scores)
+    (folder / "description.md").write_text(description, encoding="utf-8")
+    _notebook(folder / "starter.ipynb", recipe)
+    return folder

@@ -1,0 +1,206 @@
+"""Publish a validated bundle: hidden answers with a fixed split, public files, database rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from arena.db import Database, audit
+from arena.errors import NotFoundError
+from arena.models import Challenge, ChallengeState, Phase, utcnow
+from arena.settings import Settings
+from challenges.bundle import Bundle, validate_against_store
+from challenges.errors import BundleError, ChallengeError
+from challenges.spec import ChallengeSpec
+
+__all__ = [
+    "PUBLIC_SPEC_FILE",
+    "SPLIT_COLUMN",
+    "answers_path",
+    "assign_split",
+    "close_challenge",
+    "list_challenges",
+    "public_dir",
+    "publish_challenge",
+]
+
+SPLIT_COLUMN = "split"
+PUBLIC_SPEC_FILE = "challenge.json"
+_PUBLIC_DESCRIPTION = "description.md"
+_PUBLIC_NOTEBOOK = "starter.ipynb"
+
+
+def answers_path(settings: Settings, slug: str) -> Path:
+    """Where the published hidden answers of ``slug`` live (scoring side only)."""
+    return settings.answers_dir / slug / "answers.parquet"
+
+
+def public_dir(settings: Settings, slug: str) -> Path:
+    """Folder of the public files of ``slug`` (challenge.json, description.md, starter.ipynb)."""
+    return settings.challenges_dir / slug
+
+
+def assign_split(ids: pd.Series, public_fraction: float, seed: int) -> pd.Series:
+    """Label each id ``public`` or ``private``, deterministically from the seed.
+
+    Rule (the same one ``scoring`` applies offline): sort the ids as strings, permute the sorted
+    positions with ``numpy.random.default_rng(seed)``, and make the first
+    ``floor(n * public_fraction + 0.5)`` permuted ids public. Same ids, fraction and seed always
+    give the same split, whatever the row order of the answers file.
+
+    Args:
+        ids: Unique ids.
+        public_fraction: Share of rows on the public board, in (0, 1).
+        seed: The split seed.
+
+    Returns:
+        A Series aligned with ``ids`` holding ``"public"`` or ``"private"``.
+
+    Raises:
+        BundleError: the split would leave the public or the private board empty.
+    """
+    count = len(ids)
+    public_count = int(np.floor(count * public_fraction + 0.5))
+    if not 0 < public_count < count:
+        raise BundleError(
+            f"split: {count} answer rows with public_fraction {public_fraction} give {public_count} public "
+            f"and {count - public_count} private rows; both boards need at least one"
+        )
+    canonical = np.argsort(ids.astype(str).to_numpy(), kind="stable")
+    public_positions = canonical[np.random.default_rng(seed).permutation(count)[:public_count]]
+    labels = np.full(count, "private", dtype=object)
+    labels[public_positions] = "public"
+    return pd.Series(labels, index=ids.index, name=SPLIT_COLUMN)
+
+
+def _write_private(frame: pd.DataFrame, path: Path) -> None:
+    for folder in (path.parent.parent, path.parent):
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    partial = path.with_suffix(".parquet.partial")
+    frame.to_parquet(partial, index=False)
+    partial.chmod(0o600)
+    os.replace(partial, path)
+
+
+def _write_public(bundle: Bundle, folder: Path) -> None:
+    for directory in (folder.parent, folder):
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o755)
+    spec_json = json.dumps(bundle.spec.public_dict(), indent=2, ensure_ascii=False) + "\n"
+    (folder / PUBLIC_SPEC_FILE).write_text(spec_json, encoding="utf-8")
+    shutil.copyfile(bundle.file(bundle.spec.description), folder / _PUBLIC_DESCRIPTION)
+    shutil.copyfile(bundle.file(bundle.spec.starter_notebook), folder / _PUBLIC_NOTEBOOK)
+    for name in (PUBLIC_SPEC_FILE, _PUBLIC_DESCRIPTION, _PUBLIC_NOTEBOOK):
+        (folder / name).chmod(0o644)
+
+
+def _phases(spec: ChallengeSpec) -> list[Phase]:
+    return [Phase(name=phase.name, starts_at=phase.starts_at, ends_at=phase.ends_at) for phase in spec.phases]
+
+
+def _upsert_row(session: Session, spec: ChallengeSpec, digest: str, *, republish: bool) -> Challenge | None:
+    """Insert or update the Challenge row; None when the very same bundle is already published."""
+    spec_json = spec.model_dump(mode="json")
+    row = session.scalar(select(Challenge).where(Challenge.slug == spec.slug).with_for_update())
+    if row is None:
+        row = Challenge(slug=spec.slug, title=spec.title, spec=spec_json, answers_digest=digest, version=1)
+        row.phases = _phases(spec)
+        session.add(row)
+        return row
+    if row.state == ChallengeState.closed:
+        raise ChallengeError(f"challenge {spec.slug!r} is closed; it cannot be published again")
+    if not republish:
+        if row.spec == spec_json and row.answers_digest == digest:
+            return None
+        raise ChallengeError(
+            f"slug {spec.slug!r} is already published (version {row.version}) with a different bundle; "
+            "republish explicitly (--republish) to replace it"
+        )
+    row.phases.clear()
+    session.flush()
+    row.title, row.spec, row.answers_digest = spec.title, spec_json, digest
+    row.version += 1
+    row.published_at = utcnow()
+    row.phases = _phases(spec)
+    return row
+
+
+def publish_challenge(
+    db: Database, settings: Settings, bundle: Bundle, actor: str = "cli", *, republish: bool = False
+) -> str:
+    """Publish a bundle: hidden answers, public files, Challenge and Phase rows, an audit event.
+
+    Publishing the very same bundle again is a no-op; publishing a different bundle under an
+    existing slug needs ``republish=True`` and bumps the challenge's version.
+
+    Args:
+        db: The platform database.
+        settings: Where the answers and public challenge folders live.
+        bundle: A bundle from :func:`challenges.load_bundle`.
+        actor: Who publishes (audit log).
+        republish: Allow replacing an already published challenge of the same slug.
+
+    Returns:
+        The challenge slug.
+
+    Raises:
+        BundleError: a referenced dataset is not published.
+        ChallengeError: the slug is taken by a different bundle (without ``republish``) or closed.
+    """
+    spec = bundle.spec
+    datasets = validate_against_store(bundle, db)
+    answers = bundle.read_answers()
+    answers[SPLIT_COLUMN] = assign_split(answers[spec.id_column], spec.split.public_fraction, spec.split.seed)
+    digest = bundle.answers_digest()
+    with db.session() as session:
+        row = _upsert_row(session, spec, digest, republish=republish)
+        if row is None:
+            return spec.slug
+        session.flush()
+        _write_private(answers, answers_path(settings, spec.slug))
+        _write_public(bundle, public_dir(settings, spec.slug))
+        audit(
+            session,
+            actor,
+            "challenge.republish" if row.version > 1 else "challenge.publish",
+            spec.slug,
+            version=row.version,
+            answers_digest=digest,
+            datasets=datasets,
+            rows=len(answers),
+            public_rows=int((answers[SPLIT_COLUMN] == "public").sum()),
+        )
+    return spec.slug
+
+
+def list_challenges(db: Database) -> list[Challenge]:
+    """Every challenge with its phases, newest first (detached rows, safe to read after return)."""
+    with db.session() as session:
+        query = select(Challenge).options(selectinload(Challenge.phases))
+        return list(session.scalars(query.order_by(Challenge.published_at.desc(), Challenge.slug)))
+
+
+def close_challenge(db: Database, slug: str, actor: str = "cli") -> Challenge:
+    """Close a challenge: no more submissions, private board may be revealed.
+
+    Raises:
+        NotFoundError: no challenge has this slug.
+        ChallengeError: the challenge is already closed.
+    """
+    with db.session() as session:
+        row = session.scalar(select(Challenge).where(Challenge.slug == slug).options(selectinload(Challenge.phases)))
+        if row is None:
+            raise NotFoundError(f"challenge {slug!r} does not exist")
+        if row.state == ChallengeState.closed:
+            raise ChallengeError(f"challenge {slug!r} is already closed (at {row.closed_at:%Y-%m-%d %H:%M} UTC)")
+        row.state, row.closed_at = ChallengeState.closed, utcnow()
+        audit(session, actor, "challenge.close", slug, version=row.version)
+    return row

@@ -1,0 +1,87 @@
+"""The worked examples, built end to end on real reference data and real replicas, then published."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from sklearn.metrics import f1_score, root_mean_squared_error
+from sqlalchemy import select
+
+from arena.db import Database
+from arena.models import Dataset
+from arena.settings import Settings
+from challenges import ChallengeError, answers_path, load_bundle, make_example, publish_challenge
+
+IDENTIFIERS = {"full_name", "cccd", "phone", "household_id", "employer_id", "birth_date", "monthly_income_vnd",
+               "product_id", "enterprise_id", "commune_code", "revenue_vnd"}
+EXAMPLE_CASES = {
+    "household-income-band": (
+        {"none", "low", "middle", "high"}.issubset, lambda truth, pred: f1_score(truth, pred, average="macro")
+    ),
+    "product-demand": (lambda values: min(values) >= 0, root_mean_squared_error),
+}
+
+
+def _dataset(settings: Settings, ref: str) -> pd.DataFrame:
+    name, version = ref.split("@")
+    return pd.read_parquet(settings.datasets_dir / name / version / f"{name}.parquet")
+
+
+@pytest.mark.parametrize(("name", "case"), EXAMPLE_CASES.items(), ids=EXAMPLE_CASES.keys())
+def test_example_end_to_end(
+    db: Database, db_settings: Settings, tmp_path: Path, name: str, case: tuple[Callable, Callable]
+) -> None:
+    targets_ok, primary_metric = case
+
+    folder = make_example(name, 7, tmp_path / "examples", db, db_settings, people=400)
+    bundle = load_bundle(folder)
+    slug = publish_challenge(db, db_settings, bundle, actor="test")
+
+    spec = bundle.spec
+    train_ref, test_ref = spec.datasets
+    train, test = _dataset(db_settings, train_ref), _dataset(db_settings, test_ref)
+    answers = pd.read_parquet(answers_path(db_settings, slug))
+    with db.session() as session:
+        published = {f"{n}@{v}" for n, v in session.execute(select(Dataset.name, Dataset.version))}
+    assert slug == name and published == {train_ref, test_ref}
+    assert spec.target_column in train.columns and spec.target_column not in test.columns
+    assert not IDENTIFIERS & (set(train.columns) | set(test.columns))
+    assert set(answers[spec.id_column]) == set(test[spec.id_column])
+    assert not set(answers[spec.id_column]) & set(train[spec.id_column])
+    assert targets_ok(set(answers[spec.target_column]))
+    notebook = nbformat.reads((folder / "starter.ipynb").read_text(), as_version=4)
+    nbformat.validate(notebook)
+    sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert "from arena_client import load, submit" in sources[0] and f'load("{train_ref.split("@")[0]}")' in sources[0]
+    assert f'submit(pred_df, challenge="{name}")' in sources[-1]
+    namespace: dict = {}
+    exec(sources[1], namespace)  # the baseline cell, exactly as competitors get it
+    predicted = namespace["baseline_predict"](train, test, spec.id_column, spec.target_column, spec.task)
+    scored = predicted.merge(answers, on=spec.id_column, suffixes=("_pred", ""))
+    documented = re.search(rf"{spec.metric.primary} \*\*([0-9.]+)\*\*", (folder / "description.md").read_text())
+    assert documented is not None and len(scored) == len(answers)
+    recomputed = primary_metric(scored[spec.target_column], scored[f"{spec.target_column}_pred"])
+    assert recomputed == pytest.approx(float(documented[1]), abs=1e-4)
+    public_spec = json.loads((db_settings.challenges_dir / slug / "challenge.json").read_text())
+    assert public_spec["datasets"] == [train_ref, test_ref]
+
+
+def test_held_out_ids_are_not_reference_ids(db: Database, db_settings: Settings, tmp_path: Path) -> None:
+    folder = make_example("household-income-band", 3, tmp_path, db, db_settings, people=300)
+
+    answers = load_bundle(folder).read_answers()
+
+    reference = pd.read_parquet(db_settings.reference_dir / "household-income-band-3" / "people.parquet")
+    assert not set(answers["person_id"]) & set(reference["person_id"])
+    assert answers["person_id"].str.fullmatch(r"T\d{9}").all()
+
+
+def test_unknown_example(db: Database, db_settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(ChallengeError, match="unknown example 'nope' \\(known: household-income-band, product-demand"):
+        make_example("nope", 1, tmp_path, db, db_settings)
