@@ -1,0 +1,170 @@
+"""Per-sandbox network: a namespace with one veth pair, and the firewall that fences it.
+
+Every sandbox gets the /30 number ``arena id`` inside ``settings.sandbox_network_prefix``
+(a /16): the host end of the veth pair is ``.1`` of that /30, the sandbox end ``.2``.
+The namespace has no default route, so the sandbox reaches nothing but the host's veth
+address; the nftables table ``inet arena_sandboxes_<tag>`` then drops every packet coming in
+from a sandbox veth except new TCP connections to the hub API port and the scoring port (and
+replies to connections the host opened: the proxy talking to the sandbox's server).
+
+Names carry a tag taken from the prefix (``10.213`` → ``213``), so two platforms with
+different prefixes (e.g. a test hub next to a running one) never touch each other's
+namespaces, interfaces or firewall table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from dataclasses import dataclass
+
+from arena.settings import Settings
+from hub.errors import SandboxSetupError
+
+__all__ = [
+    "FIREWALL_TABLE",
+    "SandboxNetwork",
+    "apply_firewall",
+    "create_network",
+    "destroy_network",
+    "firewall_ruleset",
+    "firewall_table",
+    "host_if_prefix",
+    "network_for",
+    "remove_firewall",
+    "run_command",
+]
+
+FIREWALL_TABLE = "arena_sandboxes"
+_MAX_SANDBOXES = 2**14 - 1  # /30 blocks in a /16 (block 0 unused)
+
+
+def _tag(settings: Settings) -> str:
+    return settings.sandbox_network_prefix.split(".")[-1]
+
+
+def host_if_prefix(settings: Settings) -> str:
+    """Common start of the host-side veth names of this platform's sandboxes."""
+    return f"avh{_tag(settings)}-"
+
+
+def firewall_table(settings: Settings) -> str:
+    """Name of this platform's nftables table (family ``inet``)."""
+    return f"{FIREWALL_TABLE}_{_tag(settings)}"
+
+
+@dataclass(frozen=True)
+class SandboxNetwork:
+    """Names and addresses of one sandbox's network."""
+
+    namespace: str
+    host_if: str
+    sandbox_if: str
+    host_ip: str
+    sandbox_ip: str
+
+    @property
+    def prefix_len(self) -> int:
+        """Length of the veth pair's network prefix."""
+        return 30
+
+
+def network_for(settings: Settings, arena_id: int) -> SandboxNetwork:
+    """The network of the sandbox of the arena user with id ``arena_id``.
+
+    Raises:
+        SandboxSetupError: the id does not fit in the /16 of ``sandbox_network_prefix``.
+    """
+    if not 1 <= arena_id <= _MAX_SANDBOXES:
+        raise SandboxSetupError(f"arena user id {arena_id} outside 1..{_MAX_SANDBOXES}: no /30 left for its sandbox")
+    base = ipaddress.IPv4Network(f"{settings.sandbox_network_prefix}.0.0/16")
+    block = base.network_address + 4 * arena_id
+    tag = _tag(settings)
+    return SandboxNetwork(
+        namespace=f"arena-{tag}-{arena_id}",
+        host_if=f"{host_if_prefix(settings)}{arena_id}",
+        sandbox_if=f"avs{tag}-{arena_id}",
+        host_ip=str(block + 1),
+        sandbox_ip=str(block + 2),
+    )
+
+
+async def run_command(argv: list[str], *, check: bool = True, stdin: str | None = None) -> str:
+    """Run a privileged helper command (``ip``, ``nft``) and return its stdout.
+
+    Raises:
+        SandboxSetupError: the command failed and ``check`` is set (its stderr included).
+    """
+    process = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate(stdin.encode() if stdin is not None else None)
+    if check and process.returncode != 0:
+        raise SandboxSetupError(f"{' '.join(argv)} failed (exit {process.returncode}): {err.decode().strip()}")
+    return out.decode()
+
+
+def firewall_ruleset(settings: Settings) -> str:
+    """The nftables script (re)defining the sandbox fence; atomic and idempotent."""
+    ifaces = f'"{host_if_prefix(settings)}*"'
+    ports = f"{{ {settings.hub_port}, {settings.scoring_port} }}"
+    table = firewall_table(settings)
+    return "\n".join(
+        [
+            f"table inet {table} {{}}",
+            f"delete table inet {table}",
+            f"table inet {table} {{",
+            "  chain input {",
+            "    type filter hook input priority -10; policy accept;",
+            f"    iifname {ifaces} ct state established,related accept",
+            f"    iifname {ifaces} meta nfproto ipv4 tcp dport {ports} ct state new accept",
+            f"    iifname {ifaces} drop",
+            "  }",
+            "  chain forward {",
+            "    type filter hook forward priority -10; policy accept;",
+            f"    iifname {ifaces} drop",
+            f"    oifname {ifaces} drop",
+            "  }",
+            "}",
+            "",
+        ]
+    )
+
+
+async def apply_firewall(settings: Settings) -> None:
+    """Install (or refresh) the sandbox fence in nftables."""
+    await run_command(["nft", "-f", "-"], stdin=firewall_ruleset(settings))
+
+
+async def remove_firewall(settings: Settings) -> None:
+    """Delete this platform's nftables table (absent is fine)."""
+    await run_command(["nft", "delete", "table", "inet", firewall_table(settings)], check=False)
+
+
+async def destroy_network(network: SandboxNetwork) -> None:
+    """Remove the namespace and the veth pair (missing ones are fine)."""
+    await run_command(["ip", "netns", "delete", network.namespace], check=False)
+    await run_command(["ip", "link", "delete", network.host_if], check=False)
+
+
+async def create_network(network: SandboxNetwork) -> None:
+    """Create the namespace, the veth pair and their addresses (replacing leftovers).
+
+    Raises:
+        SandboxSetupError: an ``ip`` command failed.
+    """
+    await destroy_network(network)
+    ns, cidr = network.namespace, f"/{network.prefix_len}"
+    for argv in (
+        ["ip", "netns", "add", ns],
+        ["ip", "link", "add", network.host_if, "type", "veth", "peer", "name", network.sandbox_if, "netns", ns],
+        ["ip", "addr", "add", network.host_ip + cidr, "dev", network.host_if],
+        ["ip", "link", "set", network.host_if, "up"],
+        ["ip", "-n", ns, "addr", "add", network.sandbox_ip + cidr, "dev", network.sandbox_if],
+        ["ip", "-n", ns, "link", "set", network.sandbox_if, "up"],
+        ["ip", "-n", ns, "link", "set", "lo", "up"],
+    ):
+        await run_command(argv)

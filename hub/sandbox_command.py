@@ -1,0 +1,117 @@
+"""The command line that runs one single-user server inside its sandbox (pure, no side effects).
+
+Layers, outermost first: ``ip netns exec`` (the sandbox's own network), ``setpriv`` (drop to
+the sandbox uid, no groups, no capabilities, no new privileges), ``bwrap`` (new user, pid,
+ipc and uts namespaces; a file system made only of read-only system dirs, the sandbox
+environment, the read-only datasets and challenges, and the user's home) and ``prlimit``
+(address space, processes, file size, CPU time). Whatever is not bound (the hub's state,
+answers, reference data, the database, other homes) does not exist inside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from arena.settings import Settings
+from hub.network import SandboxNetwork
+
+__all__ = ["SANDBOX_HOME", "Sandbox", "limit_args", "passwd_lines", "sandbox_argv", "sandbox_env", "system_binds"]
+
+SANDBOX_HOME = "/home/jovyan"
+SANDBOX_USER = "jovyan"
+_ROOT_LINKS = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
+_ETC_FILES = ("hosts", "localtime", "nsswitch.conf", "ssl", "ca-certificates", "mime.types")
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """Everything that differs from one user's sandbox to the next."""
+
+    user: str
+    uid: int
+    gid: int
+    home: Path
+    etc_dir: Path
+    network: SandboxNetwork
+
+
+def system_binds(root: Path = Path("/")) -> list[str]:
+    """bwrap arguments for the read-only system: /usr, the top-level links, a few /etc files."""
+    args = ["--ro-bind", str(root / "usr"), "/usr"]
+    for name in _ROOT_LINKS:
+        path = root / name
+        if path.is_symlink():
+            args += ["--symlink", str(path.readlink()), f"/{name}"]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), f"/{name}"]
+    for name in _ETC_FILES:
+        if (root / "etc" / name).exists():
+            args += ["--ro-bind", str(root / "etc" / name), f"/etc/{name}"]
+    return args
+
+
+def limit_args(settings: Settings) -> list[str]:
+    """``prlimit`` arguments for the sandbox's resource limits."""
+    args = [
+        "prlimit",
+        f"--as={settings.sandbox_mem_bytes}",
+        f"--nproc={settings.sandbox_max_processes}",
+        f"--fsize={settings.sandbox_max_file_bytes}",
+        "--core=0",
+    ]
+    if settings.sandbox_cpu_seconds is not None:
+        args.append(f"--cpu={settings.sandbox_cpu_seconds}")
+    return [*args, "--"]
+
+
+def sandbox_env(settings: Settings, sandbox: Sandbox) -> dict[str, str]:
+    """Environment variables the sandbox gets on top of the hub's JUPYTERHUB_* ones."""
+    env_dir = settings.sandbox_env_dir
+    return {
+        "HOME": SANDBOX_HOME,
+        "USER": SANDBOX_USER,
+        "SHELL": "/bin/bash",
+        "PATH": f"{env_dir}/bin:/usr/local/bin:/usr/bin:/bin",
+        "VIRTUAL_ENV": str(env_dir),
+        "LANG": "C.UTF-8",
+        "ARENA_SCORING_URL": f"http://{sandbox.network.host_ip}:{settings.scoring_port}/services/scoring",
+        "ARENA_DATASETS_DIR": "/datasets",
+        "ARENA_CHALLENGES_DIR": "/challenges",
+    }
+
+
+def sandbox_argv(settings: Settings, sandbox: Sandbox, command: list[str]) -> list[str]:
+    """The full argv running ``command`` (e.g. jupyterhub-singleuser) inside ``sandbox``."""
+    env_dir = str(settings.sandbox_env_dir)
+    ids = str(sandbox.uid), str(sandbox.gid)
+    return [
+        *("ip", "netns", "exec", sandbox.network.namespace),
+        *("setpriv", f"--reuid={ids[0]}", f"--regid={ids[1]}", "--clear-groups"),
+        *("--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"),
+        *("bwrap", "--unshare-user", "--uid", ids[0], "--gid", ids[1]),
+        *("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"),
+        *("--die-with-parent", "--new-session", "--hostname", "arena-sandbox"),
+        *system_binds(),
+        *("--ro-bind", str(sandbox.etc_dir / "passwd"), "/etc/passwd"),
+        *("--ro-bind", str(sandbox.etc_dir / "group"), "/etc/group"),
+        *("--ro-bind", env_dir, env_dir),
+        *("--ro-bind", str(settings.datasets_dir), "/datasets"),
+        *("--ro-bind", str(settings.challenges_dir), "/challenges"),
+        *("--bind", str(sandbox.home), SANDBOX_HOME),
+        *("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"),
+        *("--chdir", SANDBOX_HOME, "--setenv", "HOME", SANDBOX_HOME),
+        *limit_args(settings),
+        *command,
+    ]
+
+
+def passwd_lines(sandbox: Sandbox) -> tuple[str, str]:
+    """Contents of the sandbox's /etc/passwd and /etc/group (root, the sandbox user, nobody)."""
+    passwd = (
+        "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+        f"{SANDBOX_USER}:x:{sandbox.uid}:{sandbox.gid}:{sandbox.user}:{SANDBOX_HOME}:/bin/bash\n"
+        "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+    )
+    group = f"root:x:0:\n{SANDBOX_USER}:x:{sandbox.gid}:\nnogroup:x:65534:\n"
+    return passwd, group

@@ -1,0 +1,22 @@
+"""What runs inside a sandbox: the environment builder, the client library, starter notebooks.
+
+Public face: ``ensure_sandbox_env(settings)`` builds (only when its pins or the client
+changed) the world-readable venv the sandboxes run; ``seed_home`` puts the starter
+notebooks into a new home; the client itself
+(``sandboxes/client/arena_client``) is installed into that venv and never imported here.
+"""
+
+from sandboxes.environment import CLIENT_DIR, SANDBOX_REQUIREMENTS, ensure_sandbox_env, env_fingerprint, env_is_current
+from sandboxes.errors import SandboxEnvError
+from sandboxes.notebooks import seed_home, starter_notebooks
+
+__all__ = [
+    "CLIENT_DIR",
+    "SANDBOX_REQUIREMENTS",
+    "SandboxEnvError",
+    "ensure_sandbox_env",
+    "env_fingerprint",
+    "env_is_current",
+    "seed_home",
+    "starter_notebooks",
+]

@@ -1,0 +1,134 @@
+"""Build the Python environment every sandbox runs (a venv outside /root, world-readable).
+
+The machine's own Python lives under ``/root`` (mode 0700), which an unprivileged sandbox
+user cannot enter, so the environment is created from ``settings.sandbox_base_python``
+(Debian's ``/usr/bin/python3``) and filled by the project's pip. It is rebuilt only when
+its fingerprint (pinned requirements + the client's source) changes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from arena.settings import Settings
+from sandboxes.errors import SandboxEnvError
+
+__all__ = ["CLIENT_DIR", "SANDBOX_REQUIREMENTS", "ensure_sandbox_env", "env_fingerprint", "env_is_current"]
+
+CLIENT_DIR = Path(__file__).parent / "client"
+STAMP_NAME = ".arena-env-fingerprint"
+
+SANDBOX_REQUIREMENTS: tuple[str, ...] = (
+    "jupyterhub==6.1.1",
+    "jupyter_server==2.21.1",
+    "jupyterlab==4.6.6",
+    "ipykernel==7.4.0",
+    "numpy==2.4.6",
+    "pandas==2.3.3",
+    "pyarrow==26.0.1",
+    "scikit-learn==1.9.1",
+    "httpx==0.28.1",
+)
+
+
+def _client_files(client_dir: Path) -> list[Path]:
+    skip = {"__pycache__", "build", "dist"}
+    return sorted(
+        path
+        for path in client_dir.rglob("*")
+        if path.is_file() and not (skip & set(path.parts)) and ".egg-info" not in str(path)
+    )
+
+
+def env_fingerprint(requirements: tuple[str, ...] = SANDBOX_REQUIREMENTS, client_dir: Path = CLIENT_DIR) -> str:
+    """Hash of the pinned requirement list and the client's source files.
+
+    Args:
+        requirements: the pinned requirement strings.
+        client_dir: the client's source tree (``pyproject.toml`` + ``arena_client/``).
+    """
+    digest = hashlib.sha256("\n".join(requirements).encode())
+    for path in _client_files(client_dir):
+        digest.update(str(path.relative_to(client_dir)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def env_is_current(settings: Settings) -> bool:
+    """Whether the environment at ``settings.sandbox_env_dir`` matches the current fingerprint."""
+    stamp = settings.sandbox_env_dir / STAMP_NAME
+    return stamp.is_file() and stamp.read_text().strip() == env_fingerprint()
+
+
+def _run(argv: list[str], what: str) -> None:
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-15:]
+        raise SandboxEnvError(f"{what} failed (exit {result.returncode}): " + "\n".join(tail))
+
+
+def _pip() -> list[str]:
+    pip = Path(sys.executable).with_name("pip")
+    return [str(pip)] if pip.exists() else [sys.executable, "-m", "pip"]
+
+
+def _make_world_readable(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode
+        extra = 0o055 if path.is_dir() or mode & 0o100 else 0o044
+        os.chmod(path, mode | extra)
+
+
+def _build(settings: Settings, target: Path) -> None:
+    base = settings.sandbox_base_python
+    if not base.exists():
+        raise SandboxEnvError(f"sandbox base interpreter {base} does not exist (setting ARENA_SANDBOX_BASE_PYTHON)")
+    shutil.rmtree(target, ignore_errors=True)
+    _run([str(base), "-m", "venv", "--without-pip", str(target)], f"creating the venv {target}")
+    with tempfile.TemporaryDirectory(prefix="arena-client-") as scratch:
+        client_copy = Path(scratch) / "client"
+        shutil.copytree(CLIENT_DIR, client_copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
+        argv = [*_pip(), "--python", str(target / "bin" / "python"), "install", "--no-input"]
+        _run([*argv, *SANDBOX_REQUIREMENTS, str(client_copy)], f"installing the sandbox packages into {target}")
+    _make_world_readable(target)
+
+
+def ensure_sandbox_env(settings: Settings, *, force: bool = False) -> Path:
+    """Build the sandbox environment if it is missing or out of date, and return its path.
+
+    Idempotent: a stamp file holds the fingerprint of the last successful build; a
+    build only runs when it differs (or ``force``). A file lock serialises builders.
+
+    Args:
+        settings: platform settings (``sandbox_env_dir``, ``sandbox_base_python``).
+        force: rebuild even if the stamp matches.
+
+    Returns:
+        The environment's directory (``settings.sandbox_env_dir``).
+
+    Raises:
+        SandboxEnvError: the base interpreter is missing or pip failed (its output tail included).
+    """
+    target = settings.sandbox_env_dir
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(target.parent, target.parent.stat().st_mode | 0o755)
+    with open(target.parent / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if force or not env_is_current(settings):
+            old_umask = os.umask(0o022)
+            try:
+                _build(settings, target)
+            finally:
+                os.umask(old_umask)
+            (target / STAMP_NAME).write_text(env_fingerprint() + "\n")
+            os.chmod(target / STAMP_NAME, 0o644)
+    return target

@@ -1,0 +1,319 @@
+"""Reusable end-to-end harness: run the REAL hub in a subprocess, log in, spawn, execute code.
+
+Used by ``tests/hub/test_sandbox_e2e.py``; meant to be extended by later end-to-end tests
+(submitting through the scoring service, reading the leaderboard): import it with
+``import harness`` from a test under ``tests/hub/`` (pytest puts this folder on sys.path).
+
+The data dir must live OUTSIDE /tmp: bubblewrap's ``--tmpfs /tmp`` hides binds from under it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import websocket
+
+from arena.accounts import create_user
+from arena.db import Database
+from arena.settings import Settings
+from hub import hub_command, ops_token, prepare_hub_dir
+from hub.network import host_if_prefix, remove_firewall
+from sandboxes import ensure_sandbox_env
+
+__all__ = [
+    "HubProcess",
+    "KernelError",
+    "create_token",
+    "e2e_missing",
+    "free_port",
+    "leftover_sandboxes",
+    "login",
+    "make_settings",
+    "publish_tiny_people",
+    "run_code",
+    "running_platform",
+    "sandbox_processes",
+    "start_hub",
+    "spawn",
+    "start_server",
+    "stop_hub",
+]
+
+TEST_NETWORK_PREFIX = "10.214"  # apart from a platform running on this machine with the default 10.213
+NO_SERVICES_CONFIG = """\
+from arena.settings import get_settings
+from hub.config import configure
+
+configure(c, get_settings(), managed_services=False)  # noqa: F821
+"""
+
+
+class KernelError(AssertionError):
+    """Code executed in a sandbox kernel raised; the message carries the traceback."""
+
+
+def e2e_missing() -> str | None:
+    """Why the end-to-end tests cannot run here (None when they can)."""
+    if os.geteuid() != 0:
+        return "needs root (network namespaces, setpriv)"
+    for tool in ("bwrap", "configurable-http-proxy", "nft", "ip", "setpriv", "prlimit"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    return None
+
+
+def free_port() -> int:
+    """A TCP port free on this machine right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings under ``data_dir`` (outside /tmp!) with free ports and the test network prefix."""
+    if Path("/tmp") in data_dir.resolve().parents:
+        raise ValueError(f"{data_dir} is under /tmp, which sandboxes cannot see through bwrap's --tmpfs /tmp")
+    ports = {
+        name: free_port()
+        for name in ("public_port", "hub_port", "proxy_api_port", "scoring_port", "leaderboard_port", "streamlit_port")
+    }
+    values = {"data_dir": data_dir, "sandbox_network_prefix": TEST_NETWORK_PREFIX, **ports, **overrides}
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class HubProcess:
+    """A running hub and how to reach it."""
+
+    settings: Settings
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    ops_token: str
+    url: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.url = f"http://127.0.0.1:{self.settings.public_port}"
+
+    def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        """Call the hub REST API (``/hub/api`` + ``path``) with ``token`` (default: the ops token)."""
+        headers = {"Authorization": f"token {token or self.ops_token}"}
+        return httpx.request(method, f"{self.url}/hub/api{path}", headers=headers, timeout=30, **kwargs)
+
+    def log(self) -> str:
+        """The hub's combined output so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+def start_hub(settings: Settings, *, managed_services: bool = True, timeout: float = 90) -> HubProcess:
+    """Start ``jupyterhub -f hub/jupyterhub_config.py`` for ``settings`` and wait until it answers.
+
+    Args:
+        settings: where the hub keeps its state and which ports it uses.
+        managed_services: also run the scoring and leaderboard services; switch off while
+            those rooms are not there (a managed service that dies is restarted in a loop).
+        timeout: seconds to wait for ``/hub/api`` to answer.
+    """
+    hub_dir = prepare_hub_dir(settings)
+    config_file = None
+    if not managed_services:
+        config_file = hub_dir / "jupyterhub_config_no_services.py"
+        config_file.write_text(NO_SERVICES_CONFIG)
+    argv, env, cwd = hub_command(settings, *([config_file] if config_file else []))
+    log_path = settings.resolved_data_dir / "hub.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    hub = HubProcess(settings, process, log_path, ops_token(settings))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"hub exited with {process.returncode}:\n{hub.log()[-4000:]}")
+        try:
+            if hub.api("GET", "/").status_code == 200:
+                return hub
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    stop_hub(hub)
+    raise TimeoutError(f"hub did not answer within {timeout}s:\n{hub.log()[-4000:]}")
+
+
+def leftover_sandboxes(settings: Settings) -> list[str]:
+    """Network namespaces and veth interfaces of ``settings``' sandboxes still present."""
+    tag = settings.sandbox_network_prefix.split(".")[-1]
+    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    found = [name for name in names if name.startswith(f"arena-{tag}-")]
+    prefix = host_if_prefix(settings)
+    found += [line.split(":")[1].strip().split("@")[0] for line in links.splitlines() if prefix in line]
+    return found
+
+
+def sandbox_processes(settings: Settings) -> list[str]:
+    """Live processes (zombies waiting for init to reap them excluded) under a sandbox uid."""
+    listing = subprocess.run(["ps", "-eo", "uid=,pid=,stat=,args="], capture_output=True, text=True).stdout
+    rows = [line.split(maxsplit=3) for line in listing.splitlines()]
+    return [" ".join(row) for row in rows if int(row[0]) >= settings.sandbox_uid_base and not row[2].startswith("Z")]
+
+
+def stop_hub(hub: HubProcess, timeout: float = 60) -> None:
+    """SIGTERM the hub (it stops the sandboxes and services), wait, then drop its firewall table."""
+    if hub.process.poll() is None:
+        hub.process.send_signal(signal.SIGTERM)
+        try:
+            hub.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            hub.process.kill()
+            hub.process.wait(10)
+    asyncio.run(remove_firewall(hub.settings))
+
+
+def publish_tiny_people(settings: Settings) -> pd.DataFrame:
+    """Write dataset ``people@1`` (3 rows) by hand, per the datasets-store contract."""
+    people = pd.DataFrame({"person_id": [1, 2, 3], "province": ["Ha Noi", "Hue", "Can Tho"], "age": [31, 47, 22]})
+    folder = settings.datasets_dir / "people" / "1"
+    folder.mkdir(parents=True)
+    people.to_parquet(folder / "people.parquet", index=False)
+    (settings.datasets_dir / "people" / "latest").write_text("1\n")
+    entry = {"name": "people", "version": 1, "tables": ["people"], "rows": {"people": 3}, "checksum": "x"}
+    (settings.datasets_dir / "index.json").write_text(json.dumps({"datasets": [{**entry, "published_at": "now"}]}))
+    return people
+
+
+@contextmanager
+def running_platform(
+    data_dir: Path, users: dict[str, str], *, managed_services: bool = True, **overrides: Any
+) -> Iterator[HubProcess]:
+    """A fresh platform under ``data_dir``: DB migrated, competitors created, ``people@1``, hub running.
+
+    On exit the hub is stopped, the data dir removed, and an AssertionError raised if any
+    sandbox network or process survived.
+
+    Args:
+        data_dir: a new folder outside /tmp.
+        users: competitor name → password.
+        managed_services: run the scoring and leaderboard services too.
+        overrides: further Settings fields.
+    """
+    settings = make_settings(data_dir, **overrides)
+    ensure_sandbox_env(settings)
+    database = Database(settings.db_url)
+    database.migrate()
+    with database.session() as session:
+        for name, password in users.items():
+            create_user(session, name, "competitor", password)
+    database.dispose()
+    publish_tiny_people(settings)
+    hub = start_hub(settings, managed_services=managed_services)
+    try:
+        yield hub
+    finally:
+        stop_hub(hub)
+        leftovers = leftover_sandboxes(settings) + sandbox_processes(settings)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        assert leftovers == [], f"sandbox network or processes left behind: {leftovers}"
+
+
+def spawn(hub: HubProcess, username: str, password: str) -> tuple[str, float]:
+    """Log in through the form, create a token, start the server; return (token, seconds taken)."""
+    started = time.monotonic()
+    token = create_token(login(hub, username, password), username)
+    start_server(hub, username, token)
+    return token, time.monotonic() - started
+
+
+def login(hub: HubProcess, username: str, password: str) -> httpx.Client:
+    """Log in through the real form (GET for the ``_xsrf`` cookie, POST credentials).
+
+    Returns:
+        A client carrying the hub's login cookies (and the xsrf token as a header).
+    """
+    client = httpx.Client(base_url=hub.url, timeout=30)
+    client.get("/hub/login").raise_for_status()
+    xsrf = client.cookies.get("_xsrf")
+    response = client.post("/hub/login", data={"username": username, "password": password, "_xsrf": xsrf})
+    if response.status_code != 302 or "jupyterhub-session-id" not in client.cookies:
+        raise AssertionError(f"log-in of {username!r} failed: HTTP {response.status_code}")
+    client.get("/hub/home").raise_for_status()  # the logged-in page sets the session's own xsrf cookie
+    client.headers["X-XSRFToken"] = next(c.value for c in client.cookies.jar if c.name == "_xsrf")
+    return client
+
+
+def create_token(client: httpx.Client, username: str) -> str:
+    """A new API token for the logged-in ``username``, created through the hub API."""
+    response = client.post(f"/hub/api/users/{username}/tokens", json={"note": "e2e", "expires_in": 3600})
+    if response.status_code != 201:
+        raise AssertionError(f"token for {username!r} refused: HTTP {response.status_code} {response.text}")
+    return response.json()["token"]
+
+
+def start_server(hub: HubProcess, username: str, token: str, timeout: float = 90) -> None:
+    """Ask the hub to start ``username``'s server and wait until it is ready."""
+    response = hub.api("POST", f"/users/{username}/server", token=token)
+    if response.status_code not in (201, 202):
+        raise AssertionError(f"spawn refused: HTTP {response.status_code} {response.text}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        server = hub.api("GET", f"/users/{username}", token=token).json().get("servers", {}).get("")
+        if server and server.get("ready"):
+            return
+        if not server:
+            raise AssertionError(f"server of {username} stopped while starting:\n{hub.log()[-4000:]}")
+        time.sleep(0.2)
+    raise TimeoutError(f"server of {username} not ready within {timeout}s:\n{hub.log()[-4000:]}")
+
+
+def run_code(hub: HubProcess, username: str, token: str, code: str, timeout: float = 120) -> str:
+    """Execute ``code`` in a fresh kernel of ``username``'s server (through the proxy); return stdout.
+
+    Raises:
+        KernelError: the code raised (the kernel's traceback in the message).
+    """
+    headers = {"Authorization": f"token {token}"}
+    base = f"{hub.url}/user/{username}/api/kernels"
+    response = httpx.post(base, headers=headers, json={"name": "python3"}, timeout=60)
+    response.raise_for_status()
+    kernel = response.json()["id"]
+    ws_url = base.replace("http://", "ws://") + f"/{kernel}/channels"
+    connection = websocket.create_connection(ws_url, header=[f"Authorization: token {token}"], timeout=timeout)
+    try:
+        return _execute(connection, code, timeout)
+    finally:
+        connection.close()
+        httpx.delete(f"{base}/{kernel}", headers=headers, timeout=30)
+
+
+def _execute(connection: websocket.WebSocket, code: str, timeout: float) -> str:
+    msg_id = uuid.uuid4().hex
+    header = {"msg_id": msg_id, "msg_type": "execute_request", "username": "e2e", "session": uuid.uuid4().hex}
+    request = {"header": header, "parent_header": {}, "metadata": {}, "channel": "shell"}
+    request["content"] = {"code": code, "silent": False, "store_history": False, "allow_stdin": False}
+    connection.send(json.dumps(request))
+    stdout: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = json.loads(connection.recv())
+        if message.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind, content = message["msg_type"], message["content"]
+        if kind == "stream" and content.get("name") == "stdout":
+            stdout.append(content["text"])
+        elif kind == "error":
+            raise KernelError("\n".join(content.get("traceback", [])) or content.get("evalue", ""))
+        elif kind == "status" and content.get("execution_state") == "idle":
+            return "".join(stdout)
+    raise TimeoutError(f"code did not finish within {timeout}s")

@@ -1,0 +1,60 @@
+"""Hub log-in against arena accounts: password check, role → group, admin flag."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from arena.accounts import create_user
+from arena.db import Database
+from arena.settings import Settings
+from hub import ArenaAuthenticator
+from hub.authenticator import check_credentials, group_of
+
+PASSWORD = "long-enough-secret"
+
+
+@pytest.fixture
+def accounts(db: Database) -> Database:
+    with db.session() as session:
+        create_user(session, "alice", "competitor", PASSWORD)
+        create_user(session, "olga", "admin", PASSWORD)
+        create_user(session, "nopass", "judge", None)
+    return db
+
+
+def test_valid_credentials_give_the_role_as_group(accounts: Database) -> None:
+    assert check_credentials(accounts.url, "alice", PASSWORD) == {
+        "name": "alice",
+        "groups": ["competitors"],
+        "admin": False,
+    }
+    assert check_credentials(accounts.url, "olga", PASSWORD) == {"name": "olga", "groups": ["admins"], "admin": True}
+
+
+@pytest.mark.parametrize(("name", "password"), [("alice", "wrong-password"), ("nobody", PASSWORD), ("nopass", "")])
+def test_bad_credentials_are_refused(accounts: Database, name: str, password: str) -> None:
+    assert check_credentials(accounts.url, name, password) is None
+
+
+def test_authenticator_reads_the_database_named_by_settings(
+    accounts: Database, db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARENA_DATABASE_URL", db_settings.db_url)
+    authenticator = ArenaAuthenticator()
+
+    accepted = asyncio.run(authenticator.authenticate(None, {"username": " Alice ", "password": PASSWORD}))
+    refused = asyncio.run(authenticator.authenticate(None, {"username": "alice", "password": ""}))
+
+    assert accepted is not None and accepted["name"] == "alice" and refused is None
+    assert authenticator.manage_groups is True and authenticator.allow_all is True
+
+
+def test_every_role_has_a_plural_group() -> None:
+    assert [group_of(role) for role in ("competitor", "organiser", "judge", "admin")] == [
+        "competitors",
+        "organisers",
+        "judges",
+        "admins",
+    ]
