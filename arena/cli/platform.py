@@ -23,12 +23,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo(
-        people: Annotated[int | None, typer.Option(help="People in the reference data (default: ARENA_DEMO_PEOPLE).")] = None,
+        people: Annotated[
+            int | None, typer.Option(help="People in the reference data (default: ARENA_DEMO_PEOPLE).")
+        ] = None,
         seed: Annotated[int | None, typer.Option(help="Seed (default: ARENA_DEMO_SEED).")] = None,
         no_start: Annotated[bool, typer.Option("--no-start", help="Seed the demo but do not start the hub.")] = False,
     ) -> None:
         """Seed demo data, example challenge and users, then start the platform."""
-        from hub.platform import run_platform, seed_demo
+        from hub.demo import seed_demo
+        from hub.platform import run_platform
 
         settings = get_settings()
         seed_demo(settings, people=people, seed=seed, echo=typer.echo)

@@ -41,6 +41,7 @@ __all__ = [
     "create_token",
     "e2e_missing",
     "free_port",
+    "hub_running",
     "leftover_sandboxes",
     "login",
     "make_settings",
@@ -195,13 +196,29 @@ def publish_tiny_people(settings: Settings) -> pd.DataFrame:
 
 
 @contextmanager
+def hub_running(settings: Settings, *, managed_services: bool = True) -> Iterator[HubProcess]:
+    """Run the hub for an already prepared data dir; on exit stop it, remove the data dir,
+    and raise an AssertionError if any sandbox network or process survived.
+
+    Args:
+        settings: the platform's settings (data dir outside /tmp, made by ``make_settings``).
+        managed_services: run the scoring and leaderboard services too.
+    """
+    hub = start_hub(settings, managed_services=managed_services)
+    try:
+        yield hub
+    finally:
+        stop_hub(hub)
+        leftovers = leftover_sandboxes(settings) + sandbox_processes(settings)
+        shutil.rmtree(settings.resolved_data_dir, ignore_errors=True)
+        assert leftovers == [], f"sandbox network or processes left behind: {leftovers}"
+
+
+@contextmanager
 def running_platform(
     data_dir: Path, users: dict[str, str], *, managed_services: bool = True, **overrides: Any
 ) -> Iterator[HubProcess]:
     """A fresh platform under ``data_dir``: DB migrated, competitors created, ``people@1``, hub running.
-
-    On exit the hub is stopped, the data dir removed, and an AssertionError raised if any
-    sandbox network or process survived.
 
     Args:
         data_dir: a new folder outside /tmp.
@@ -218,14 +235,8 @@ def running_platform(
             create_user(session, name, "competitor", password)
     database.dispose()
     publish_tiny_people(settings)
-    hub = start_hub(settings, managed_services=managed_services)
-    try:
+    with hub_running(settings, managed_services=managed_services) as hub:
         yield hub
-    finally:
-        stop_hub(hub)
-        leftovers = leftover_sandboxes(settings) + sandbox_processes(settings)
-        shutil.rmtree(data_dir, ignore_errors=True)
-        assert leftovers == [], f"sandbox network or processes left behind: {leftovers}"
 
 
 def spawn(hub: HubProcess, username: str, password: str) -> tuple[str, float]:
