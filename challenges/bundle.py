@@ -101,7 +101,7 @@ class Bundle:
         if len(repeated):
             row = int(repeated[0])
             raise BundleError(
-                f"{spec.answers}: row {row + 1}: duplicate id {frame.at[row, spec.id_column]!r} "
+                f"{spec.answers}: row {row + 1}: duplicate id {str(frame.at[row, spec.id_column])!r} "
                 f"in {spec.id_column!r} ({len(repeated)} duplicate(s))"
             )
         return frame

@@ -82,12 +82,9 @@ def _split_held_out(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Da
 
 
 def _publish_replica(ctx: ExampleContext, name: str, source: pd.DataFrame) -> tuple[str, pd.DataFrame]:
-    """Fit, sample, gate and publish a replica; integer columns are reviewed to stay numerical."""
+    """Fit, sample, gate and publish a replica (the metadata review keeps integer columns numerical)."""
     tables = {name: source}
     metadata = detect_metadata(tables)
-    for column, spec in metadata.tables[name].columns.items():
-        if not spec.pii and pd.api.types.is_integer_dtype(source[column]):
-            spec.sdtype = "numerical"  # SDV calls small-range integers categorical
     synthetic, card = replicate(tables, metadata, len(source), ctx.seed)
     ref = publish_dataset(ctx.db, ctx.settings, name, synthetic, card, actor=_ACTOR)
     return ref, synthetic[name]

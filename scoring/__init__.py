@@ -14,7 +14,6 @@ from scoring.leaderboard import LeaderboardRow, leaderboard
 from scoring.metrics import Metric, get_metric, list_metrics
 from scoring.offline import score_offline
 from scoring.server import serve
-from scoring.splits import assign_splits
 from scoring.store import accept_submission
 from scoring.worker import Worker, requeue_stale
 
@@ -28,7 +27,6 @@ __all__ = [
     "SubmissionTooLargeError",
     "Worker",
     "accept_submission",
-    "assign_splits",
     "create_app",
     "errors",
     "get_metric",

@@ -1,4 +1,9 @@
-"""Score a submission without the service: against a challenge bundle folder or a published slug."""
+"""Score a submission without the service: against a challenge bundle (folder or .zip) or a published slug.
+
+A bundle is read through ``challenges.load_bundle`` (validated spec and answers) and split by
+``challenges.assign_split``, the very rule publishing applies, so offline scores of a bundle equal
+the scores of the same bundle once published.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from arena.settings import Settings
+from challenges import BundleError, assign_split, load_bundle
 from scoring.answers import read_published_answers
 from scoring.compute import compute_scores, metric_names
 from scoring.errors import ScoringError
-from scoring.splits import assign_splits
 from scoring.validation import align_submission, read_submission
 
 __all__ = ["ALL_SPLITS", "score_offline"]
@@ -21,32 +25,17 @@ __all__ = ["ALL_SPLITS", "score_offline"]
 ALL_SPLITS = ("public", "private", "all")
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _bundle(path: Path) -> tuple[dict, pd.DataFrame]:
+    """Validated spec and answers of a bundle (folder or .zip), split exactly as publishing splits them."""
     try:
-        return pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
-    except (OSError, ValueError) as error:
-        raise ScoringError(f"answers file {path} cannot be read: {error}") from None
-
-
-def _bundle(directory: Path) -> tuple[dict, pd.DataFrame]:
-    """Spec and split answers of a bundle folder (split by :func:`assign_splits`)."""
-    spec_file = directory / "challenge.yaml"
-    try:
-        spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ScoringError(f"{spec_file}: cannot be read as YAML ({error})") from None
-    try:
-        answers = _read_table(directory / spec["answers"])
-        id_column, split = spec["id_column"], spec["split"]
-        if id_column not in answers.columns or spec["target_column"] not in answers.columns:
-            raise ScoringError(
-                f"answers file {spec['answers']} lacks column {id_column!r} or {spec['target_column']!r}"
-            )
-        answers[id_column] = answers[id_column].astype(str)
-        answers["split"] = assign_splits(answers[id_column], split["public_fraction"], split["seed"])
-    except (KeyError, TypeError) as error:
-        raise ScoringError(f"{spec_file}: missing or malformed key {error}") from None
-    return spec, answers
+        bundle = load_bundle(path)
+        spec = bundle.spec
+        answers = bundle.read_answers()
+        answers["split"] = assign_split(answers[spec.id_column], spec.split.public_fraction, spec.split.seed)
+    except BundleError as error:
+        raise ScoringError(f"challenge bundle {path}: {error}") from None
+    answers[spec.id_column] = answers[spec.id_column].astype(str)
+    return spec.model_dump(mode="json"), answers
 
 
 def _published(settings: Settings, slug: str) -> tuple[dict, pd.DataFrame]:
@@ -69,8 +58,8 @@ def score_offline(
     """Score a submission file locally, with the same validation and metrics as the service.
 
     Args:
-        challenge: A bundle folder (with ``challenge.yaml``; answers split by :func:`assign_splits`)
-            or the slug of a challenge published under ``settings``.
+        challenge: A bundle folder or ``.zip`` (validated by ``challenges.load_bundle``; answers
+            split by ``challenges.assign_split``) or the slug of a challenge published under ``settings``.
         submission: CSV or Parquet prediction file.
         splits: Any of ``public``, ``private``, ``all``.
         settings: Needed only to resolve a published slug.
@@ -79,7 +68,8 @@ def score_offline(
         ``{split: {metric: value}}`` for each requested split, primary metric first.
 
     Raises:
-        ScoringError: the challenge cannot be found or read, or an unknown split.
+        ScoringError: the challenge cannot be found or read (an invalid bundle: the message names
+            the file, key or row), or an unknown split.
         SubmissionError: the submission is invalid (message names the problem).
     """
     splits = list(dict.fromkeys(splits))
@@ -87,7 +77,7 @@ def score_offline(
     if unknown:
         raise ScoringError(f"unknown split {unknown[0]!r}; choose from {', '.join(ALL_SPLITS)}")
     path = Path(challenge)
-    if path.is_dir():
+    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
         spec, answers = _bundle(path)
     elif settings is not None:
         spec, answers = _published(settings, str(challenge))

@@ -11,6 +11,8 @@ __all__ = ["render_card_markdown", "write_card"]
 
 
 def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
     return f"{value:.4f}" if isinstance(value, float) and not value.is_integer() else str(value)
 
 

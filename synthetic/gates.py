@@ -76,6 +76,15 @@ def _reports(
     return diagnostic, quality, float(new_rows)
 
 
+def _score_or_none(score: Any) -> float | None:
+    """A property score rounded to 4 places; None (JSON null) when SDMetrics has nothing to score.
+
+    SDMetrics leaves out column pairs whose real association is too weak to measure; with no pair
+    left, "Column Pair Trends" is NaN, which is not valid JSON (PostgreSQL refuses it).
+    """
+    return round(float(score), 4) if pd.notna(score) else None
+
+
 def _column_quality(quality: QualityReport) -> dict[str, float]:
     details = quality.get_details("Column Shapes")
     return {
@@ -147,7 +156,7 @@ def _evaluate_table(
         "pii_columns": spec.pii_columns,
         "diagnostic": float(diagnostic.get_score()),
         "quality": float(quality.get_score()),
-        "quality_properties": {str(r["Property"]): round(float(r["Score"]), 4) for _, r in properties.iterrows()},
+        "quality_properties": {str(r["Property"]): _score_or_none(r["Score"]) for _, r in properties.iterrows()},
         "column_quality": _column_quality(quality),
         "new_row_synthesis": new_rows,
         "pii_overlap": pii,

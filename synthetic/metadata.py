@@ -2,7 +2,9 @@
 
 SDV detects sdtypes and keys; a review pass then fixes what SDV gets wrong for this data: text
 columns with few distinct values are categorical (SDV flags e.g. ``province`` as a PII
-administrative unit), while identifiers (keys, CCCD numbers, phones, tax codes, person names,
+administrative unit), integer columns are numerical (SDV calls small-range integers such as
+ages, household sizes or months categorical, losing their order; a ``*_code`` stays
+categorical), while identifiers (keys, CCCD numbers, phones, tax codes, person names,
 e-mails) are flagged PII and say how they are regenerated (``pii_kind``). The result is written
 as YAML for an organiser to review and read back before fitting.
 """
@@ -120,6 +122,10 @@ def _pii_kind(name: str, values: pd.Series) -> PiiKind | None:
     return None
 
 
+def _is_integer(values: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
 def _review_column(name: str, values: pd.Series, detected: dict[str, object], primary_key: str | None) -> ColumnSpec:
     sdtype = str(detected.get("sdtype", "categorical"))
     if name == primary_key:
@@ -131,6 +137,8 @@ def _review_column(name: str, values: pd.Series, detected: dict[str, object], pr
     kind = _pii_kind(name, values)
     if kind is not None:
         return ColumnSpec(sdtype="id" if kind in IDENTIFYING_KINDS else "categorical", pii=True, pii_kind=kind)
+    if _is_integer(values) and not name.lower().endswith("_code"):
+        return ColumnSpec(sdtype="numerical")
     distinct = values.nunique(dropna=True)
     if name.lower().endswith("_code") or distinct <= max(_FEW_DISTINCT, int(0.2 * len(values))):
         return ColumnSpec(sdtype="categorical")

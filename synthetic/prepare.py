@@ -2,13 +2,17 @@
 
 Categories with fewer than ``min_rows`` rows in the source are merged into one ``RARE_LABEL``
 value before a synthesizer sees them, so a replica can never reveal that a rare value exists.
-The merge depends only on the source, so evaluation applies exactly the same one.
+The merge depends only on the source, so evaluation applies exactly the same one. Only text
+columns can take ``RARE_LABEL``: a categorical column of numbers (or booleans, dates) with rare
+values is refused with a clear error rather than turned into mixed text and numbers that no
+Parquet schema accepts (the metadata review marks integer columns numerical for that reason).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from synthetic.errors import InputDataError
 from synthetic.metadata import TableSpec
 
 __all__ = ["RARE_LABEL", "merge_rare_categories", "rare_categories"]
@@ -30,10 +34,26 @@ def rare_categories(frame: pd.DataFrame, spec: TableSpec, min_rows: int) -> dict
 
 
 def merge_rare_categories(frame: pd.DataFrame, rare: dict[str, list[str]]) -> pd.DataFrame:
-    """Replace every rare value (see :func:`rare_categories`) by ``RARE_LABEL``."""
+    """Replace every rare value (see :func:`rare_categories`) by ``RARE_LABEL``.
+
+    Raises:
+        InputDataError: A rare value sits in a column that does not hold text (``RARE_LABEL``
+            would put a string into a numeric, boolean or date column).
+    """
     out = frame.copy()
     for column, values in rare.items():
         mask = out[column].astype(str).isin(values) & out[column].notna()
+        if mask.any() and not _holds_text(out[column]):
+            raise InputDataError(
+                f"column {column!r} ({out[column].dtype}) is categorical with {len(values)} rare value(s) "
+                f"(e.g. {values[0]!r}) that cannot be merged into {RARE_LABEL!r} without mixing text into "
+                "a non-text column: mark it numerical in the metadata review, or store it as text"
+            )
         if mask.any():
             out[column] = out[column].astype(object).where(~mask, RARE_LABEL)
     return out
+
+
+def _holds_text(values: pd.Series) -> bool:
+    """True when every non-null value is a string (numbers, booleans and dates are not)."""
+    return bool(values.dropna().astype(object).map(lambda value: isinstance(value, str)).all())

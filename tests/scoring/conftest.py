@@ -15,7 +15,7 @@ from arena.accounts import create_user
 from arena.db import Database
 from arena.models import Challenge, Phase, utcnow
 from arena.settings import Settings
-from scoring import assign_splits
+from challenges import assign_split
 
 Publish = Callable[..., dict[str, Any]]
 
@@ -46,7 +46,7 @@ def publish(db: Database, db_settings: Settings) -> Publish:
         seed: int = 3,
     ) -> dict[str, Any]:
         answers = _answers(task, n, seed)
-        answers["split"] = assign_splits(answers["person_id"], 0.5, seed)
+        answers["split"] = assign_split(answers["person_id"], 0.5, seed)
         folder = db_settings.answers_dir / slug
         folder.mkdir(parents=True, exist_ok=True)
         answers.to_parquet(folder / "answers.parquet", index=False)

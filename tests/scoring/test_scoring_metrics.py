@@ -1,4 +1,4 @@
-"""Metrics equal scikit-learn's; the registry names unknown metrics clearly; splits are deterministic."""
+"""Metrics equal scikit-learn's; the registry names unknown metrics clearly."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from scoring import ScoringError, assign_splits, get_metric, list_metrics
+from scoring import ScoringError, get_metric, list_metrics
 
 LABELS = st.lists(st.integers(0, 2), min_size=4, max_size=60)
 
@@ -59,21 +59,6 @@ def test_metric_directions_and_flags() -> None:
 def test_unknown_metric_is_named() -> None:
     with pytest.raises(ScoringError, match="metric 'auprc' is unknown; known metrics: accuracy"):
         get_metric("auprc")
-
-
-def test_splits_are_deterministic_order_free_and_sized() -> None:
-    ids = [f"id{i}" for i in range(101)]
-    first = assign_splits(ids, 0.3, seed=11)
-    shuffled = list(reversed(ids))
-    again = dict(zip(shuffled, assign_splits(shuffled, 0.3, seed=11), strict=True))
-    assert [again[i] for i in ids] == list(first)
-    assert (first == "public").sum() == 30
-    assert list(assign_splits(ids, 0.3, seed=12)) != list(first)
-
-
-def test_split_rejects_duplicate_ids() -> None:
-    with pytest.raises(ScoringError, match="'a' appears more than once"):
-        assign_splits(["a", "b", "a"], 0.5, 1)
 
 
 def test_plugin_metric_is_loaded_from_the_entry_point_group(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""Offline scoring of a bundle or a published challenge, and the scoring CLI commands."""
+"""Offline scoring of a bundle or a published challenge (same split either way), and the scoring CLI commands."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 from typer.testing import CliRunner
 
 from arena.cli.score import register
+from arena.db import Database
+from arena.models import Dataset
 from arena.settings import Settings
-from scoring import ScoringError, SubmissionError, assign_splits, score_offline
+from challenges import assign_split, load_bundle, publish_challenge
+from scoring import ScoringError, SubmissionError, score_offline
 
 
 @pytest.fixture
@@ -41,6 +44,8 @@ def bundle(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
         "starter_notebook": "starter.ipynb",
     }
     (folder / "challenge.yaml").write_text(yaml.safe_dump(spec))
+    (folder / "README.md").write_text("# Predict the revenue\n")
+    (folder / "starter.ipynb").write_text(json.dumps({"cells": [], "nbformat": 4}))
     return folder, answers
 
 
@@ -54,7 +59,7 @@ def test_bundle_scores_match_sklearn_on_the_shared_split(bundle, tmp_path: Path)
     folder, answers = bundle
     guess = _guess(answers, tmp_path / "sub.parquet")
     result = score_offline(folder, tmp_path / "sub.parquet")
-    public = assign_splits(answers["enterprise_id"], 0.25, 9) == "public"
+    public = assign_split(answers["enterprise_id"], 0.25, 9) == "public"
     truth = pd.read_csv(folder / "answers.csv")["revenue"]  # what the scorer reads (CSV-rounded)
     assert list(result) == ["public", "private", "all"] and public.sum() == 15
     assert result["public"]["rmse"] == root_mean_squared_error(truth[public], guess[public])
@@ -73,9 +78,35 @@ def test_offline_reports_bad_input(bundle, tmp_path: Path) -> None:
         score_offline(tmp_path / "nowhere", tmp_path / "short.csv")
 
 
+def test_invalid_bundle_is_refused_naming_the_row(bundle, tmp_path: Path) -> None:
+    folder, answers = bundle
+    _guess(answers, tmp_path / "sub.parquet")
+    pd.concat([answers, answers.head(1)]).to_csv(folder / "answers.csv", index=False)
+    with pytest.raises(ScoringError, match=r"answers\.csv: row 61: duplicate id '100' in 'enterprise_id'"):
+        score_offline(folder, tmp_path / "sub.parquet")
+
+
+def test_bundle_scores_offline_exactly_as_once_published(
+    bundle, db: Database, db_settings: Settings, tmp_path: Path
+) -> None:
+    folder, answers = bundle
+    _guess(answers, tmp_path / "sub.parquet")
+    with db.session() as session:
+        session.add(Dataset(name="enterprises", version=1, checksum="0" * 64, rows=60))
+    slug = publish_challenge(db, db_settings, load_bundle(folder), actor="organiser")
+
+    offline = score_offline(folder, tmp_path / "sub.parquet")
+    published = score_offline(slug, tmp_path / "sub.parquet", settings=db_settings)
+
+    assert slug == "revenue"
+    for split in ("public", "private", "all"):
+        assert published[split] == offline[split], split
+    assert offline["public"] != offline["private"]
+
+
 def test_published_slug_is_scored_from_the_answers_store(settings: Settings, tmp_path: Path) -> None:
     answers = pd.DataFrame({"id": ["a", "b", "c", "d"], "y": [0, 1, 1, 0]})
-    answers["split"] = assign_splits(answers["id"], 0.5, 1)
+    answers["split"] = assign_split(answers["id"], 0.5, 1)
     (settings.answers_dir / "tiny").mkdir(parents=True)
     answers.to_parquet(settings.answers_dir / "tiny" / "answers.parquet")
     (settings.challenges_dir / "tiny").mkdir(parents=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import stat
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
 from arena.models import AuditEvent, Dataset
-from synthetic import GateFailedError, InputDataError, publish_dataset
+from synthetic import GateFailedError, InputDataError, Replica, detect_metadata, publish_dataset, replicate
 from synthetic.publish import checksum_tables
 
 
@@ -106,3 +107,46 @@ def test_override_publishes_and_audits_the_reason(db, db_settings, copying):
 def test_bad_publish_inputs_are_refused(db, db_settings, name, tables, card, message):
     with pytest.raises(InputDataError, match=message):
         publish_dataset(db, db_settings, name, tables, card)
+
+
+@pytest.fixture(scope="module")
+def households() -> dict[str, pd.DataFrame]:
+    """300 households: a small-range integer column with rare sizes (7, 8, 9 people), a region, an income."""
+    rng = np.random.default_rng(0)
+    sizes = rng.choice(np.arange(1, 10), size=300, p=[0.2, 0.25, 0.25, 0.15, 0.1, 0.02, 0.01, 0.01, 0.01])
+    frame = pd.DataFrame(
+        {
+            "region": rng.choice(["north", "centre", "south"], 300),
+            "household_size": sizes.astype("int64"),
+            "income": rng.gamma(2.0, 3.0, 300).round(2),
+        }
+    )
+    return {"households": frame}
+
+
+def test_small_range_integers_stay_integers_through_replica_and_publishing(db, db_settings, households):
+    """Regression: SDV called household_size categorical, "(other)" went into an int column, Parquet refused it."""
+    metadata = detect_metadata(households)
+
+    tables, card = replicate(households, metadata, 300, seed=1)
+    ref = publish_dataset(db, db_settings, "households", tables, card, override_reason="gates are not under test")
+
+    assert metadata.tables["households"].columns["household_size"].sdtype == "numerical"
+    published = pd.read_parquet(db_settings.datasets_dir / "households" / "1" / "households.parquet")
+    assert ref == "households@1"
+    assert published["household_size"].dtype == "int64"
+    assert published["household_size"].between(1, 9).all()
+    card_text = (db_settings.datasets_dir / "households" / "1" / "card.json").read_text()
+    json.loads(card_text, parse_constant=_refuse_non_json)  # NaN scores are written as null, not NaN
+
+
+def _refuse_non_json(constant: str) -> None:
+    raise AssertionError(f"card.json holds {constant}, which is not JSON")
+
+
+def test_rare_values_of_a_categorical_integer_column_are_refused_by_name(households):
+    metadata = detect_metadata(households)
+    metadata.tables["households"].columns["household_size"].sdtype = "categorical"  # a reviewer's choice
+
+    with pytest.raises(InputDataError, match=r"column 'household_size' \(int64\) is categorical with 4 rare"):
+        Replica.fit(households, metadata)
