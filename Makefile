@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 system-deps:
-	@missing=""; for tool in bwrap:bubblewrap nft:nftables ip:iproute2 setpriv:util-linux prlimit:util-linux npm:npm; do \
+	@missing=""; for tool in bwrap:bubblewrap nft:nftables ip:iproute2 setpriv:util-linux prlimit:util-linux npm:npm chromium:chromium; do \
 		command -v $${tool%%:*} >/dev/null || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

@@ -6,8 +6,10 @@ which the scoring service and the CLI's other commands do not need.
 
 from typing import Any
 
+from challenges.access import ORGANISER_ROLES, require_organiser
 from challenges.bundle import Bundle, load_bundle, parse_dataset_ref, validate_against_store
-from challenges.errors import BundleError, ChallengeError
+from challenges.errors import AccessDeniedError, BundleError, ChallengeError
+from challenges.export import export_ranking, ranking_csv, ranking_table
 from challenges.metrics import is_metric_for_task, task_metrics
 from challenges.publish import (
     answers_path,
@@ -20,6 +22,8 @@ from challenges.publish import (
 from challenges.spec import ChallengeSpec
 
 __all__ = [
+    "ORGANISER_ROLES",
+    "AccessDeniedError",
     "Bundle",
     "BundleError",
     "ChallengeError",
@@ -27,6 +31,7 @@ __all__ = [
     "answers_path",
     "assign_split",
     "close_challenge",
+    "export_ranking",
     "is_metric_for_task",
     "list_challenges",
     "load_bundle",
@@ -34,6 +39,9 @@ __all__ = [
     "parse_dataset_ref",
     "public_dir",
     "publish_challenge",
+    "ranking_csv",
+    "ranking_table",
+    "require_organiser",
     "task_metrics",
     "validate_against_store",
 ]

@@ -193,6 +193,17 @@ def _extract_zip(archive: Path, target: Path, max_bytes: int) -> None:
         raise BundleError(f"{archive.name}: not a valid zip file: {error}") from error
 
 
+def _check_folder_size(folder: Path, max_bytes: int) -> None:
+    total = 0
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            total += path.stat().st_size
+            if total > max_bytes:
+                raise BundleError(
+                    f"{folder}: bundle files exceed the size limit {max_bytes} bytes (reached at {path.relative_to(folder)})"
+                )
+
+
 def _bundle_root(folder: Path) -> Path:
     """The folder holding challenge.yaml: the zip root or its single top-level folder."""
     if (folder / SPEC_FILE).is_file():
@@ -212,7 +223,7 @@ def load_bundle(path: str | Path, *, max_bytes: int = MAX_BUNDLE_BYTES) -> Bundl
 
     Args:
         path: A bundle folder or a zip of one.
-        max_bytes: Largest total uncompressed size accepted from a zip.
+        max_bytes: Largest total size of the bundle's files (uncompressed, for a zip).
 
     Returns:
         The validated bundle (a zip is extracted to a temporary folder living as long as the bundle).
@@ -232,6 +243,7 @@ def load_bundle(path: str | Path, *, max_bytes: int = MAX_BUNDLE_BYTES) -> Bundl
             raise
         folder = _bundle_root(folder)
     elif source.is_dir():
+        _check_folder_size(source, max_bytes)
         folder = source
     else:
         raise BundleError(f"{source}: not a bundle folder or .zip file")

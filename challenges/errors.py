@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from arena.errors import ArenaError
 
-__all__ = ["BundleError", "ChallengeError"]
+__all__ = ["AccessDeniedError", "BundleError", "ChallengeError"]
 
 
 class ChallengeError(ArenaError):
@@ -13,3 +13,7 @@ class ChallengeError(ArenaError):
 
 class BundleError(ChallengeError):
     """A challenge bundle is invalid; the message names the file, key or row at fault."""
+
+
+class AccessDeniedError(ChallengeError):
+    """The acting user may not run this command (an organiser command needs role organiser or admin)."""

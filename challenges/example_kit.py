@@ -73,6 +73,9 @@ class ExampleRecipe:
     """Markdown paragraph(s): what to predict and what the target means."""
     removed: tuple[str, ...]
     """Reference columns left out of the features (identifiers, raw target sources)."""
+    people_factor: int = 1
+    """Reference people per requested person: examples on sparse rows (one enterprise per 40
+    people) scale the reference up so the replica has enough rows to pass its gates."""
 
 
 def _split_held_out(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -218,7 +221,8 @@ def build_example(ctx: ExampleContext, recipe: ExampleRecipe) -> Path:
     """
     folder = ctx.out_dir / recipe.slug
     folder.mkdir(parents=True, exist_ok=True)
-    reference = generate_reference(ctx.people, ctx.seed, ctx.settings.reference_dir / f"{recipe.slug}-{ctx.seed}")
+    people = ctx.people * recipe.people_factor
+    reference = generate_reference(people, ctx.seed, ctx.settings.reference_dir / f"{recipe.slug}-{ctx.seed}")
     train, held_out = _split_held_out(recipe.features(reference), ctx.seed)
     train_ref, synthetic_train = _publish_replica(ctx, recipe.train_dataset, train)
     source_ids = held_out[recipe.id_column]

@@ -16,7 +16,15 @@ from arena.settings import Settings
 from challenges.errors import ChallengeError
 from challenges.example_kit import ExampleContext, ExampleRecipe, build_example
 
-__all__ = ["EXAMPLES", "INCOME_BANDS", "PRICE_BANDS", "make_example", "people_features", "sales_features"]
+__all__ = [
+    "EXAMPLES",
+    "INCOME_BANDS",
+    "PRICE_BANDS",
+    "enterprise_features",
+    "make_example",
+    "people_features",
+    "sales_features",
+]
 
 INCOME_BANDS = ("none", "low", "middle", "high")
 """Income bands: no income, then tertiles of the monthly income of earners."""
@@ -91,6 +99,27 @@ def sales_features(tables: dict[str, Path]) -> pd.DataFrame:
     return frame[columns]
 
 
+def enterprise_features(tables: dict[str, Path]) -> pd.DataFrame:
+    """Enterprise-level features (activities pillar), with the yearly revenue target.
+
+    The tax code, name and commune are dropped; place is kept as region and urban, the
+    founding date as the firm's age in whole years. Revenue is given in billion VND.
+
+    Args:
+        tables: Reference table name → Parquet path (``enterprises``, ``communes``, ``provinces``).
+
+    Returns:
+        Columns firm_id, vsic_section, region, urban, firm_age, employees, revenue_billion_vnd.
+    """
+    frame = pd.read_parquet(tables["enterprises"]).merge(_places(tables), on="commune_code", how="left")
+    frame["firm_id"] = frame["enterprise_id"]
+    frame["firm_age"] = ((_AGE_AT - frame["founded"]).dt.days // 365.25).astype(int)
+    frame["employees"] = frame["employees"].astype(int)
+    frame["revenue_billion_vnd"] = (frame["revenue_vnd"] / 1e9).round(3)
+    columns = ["firm_id", "vsic_section", "region", "urban", "firm_age", "employees", "revenue_billion_vnd"]
+    return frame[columns]
+
+
 _INCOME_SUMMARY = """
 Predict the **monthly income band** of working-age people (15 and over) in Vietnam.
 
@@ -103,6 +132,11 @@ _DEMAND_SUMMARY = """
 Predict the **quantity sold** in a month of a product in a commune, from the product's category
 and price band (unit-price quartile `q1` cheapest … `q4`), the month of the year, and the
 commune's region and urban status.
+"""
+_REVENUE_SUMMARY = """
+Predict the **yearly revenue** of an enterprise, in billion VND, from its economic activity
+(VSIC 2018 section letter), its region and urban status, its age in years and its number of
+employees.
 """
 
 EXAMPLES: dict[str, ExampleRecipe] = {
@@ -120,6 +154,15 @@ EXAMPLES: dict[str, ExampleRecipe] = {
         removed=("product_id", "enterprise_id", "commune_code (coarsened to region)", "hs_code",
                  "unit_price_vnd (coarsened to price_band)", "revenue_vnd"),
     ),
+    "enterprise-revenue": ExampleRecipe(
+        slug="enterprise-revenue", title="Enterprise revenue", task="regression",
+        id_column="firm_id", target_column="revenue_billion_vnd", metric={"primary": "rmse", "secondary": ["mae", "r2"]},
+        train_dataset="enterprises_train", test_dataset="enterprises_test", features=enterprise_features,
+        summary=_REVENUE_SUMMARY,
+        removed=("enterprise_id", "tax_code", "name", "commune_code (coarsened to region)",
+                 "founded (coarsened to firm_age)", "revenue_vnd (as revenue_billion_vnd)"),
+        people_factor=20,
+    ),
 }
 """Example name → recipe."""
 
@@ -135,7 +178,8 @@ def make_example(
         out_dir: Folder the bundle folder (named like the slug) is written under.
         db: The platform database (datasets are published into it).
         settings: Where the reference data and the datasets store live.
-        people: Reference population size (default ``settings.demo_people``).
+        people: Reference population size (default ``settings.demo_people``), times the
+            recipe's ``people_factor`` (20 for ``enterprise-revenue``: one enterprise per 40 people).
 
     Returns:
         The bundle folder, ready for :func:`challenges.load_bundle` and publishing.

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from arena.db import Database, audit
 from arena.errors import NotFoundError
-from arena.models import Challenge, ChallengeState, Phase, utcnow
+from arena.models import Challenge, ChallengeState, Phase, Score, Submission, SubmissionState, utcnow
 from arena.settings import Settings
 from challenges.bundle import Bundle, validate_against_store
 from challenges.errors import BundleError, ChallengeError
@@ -133,13 +133,41 @@ def _upsert_row(session: Session, spec: ChallengeSpec, digest: str, *, republish
     return row
 
 
+def _requeue_scored(session: Session, challenge: Challenge, actor: str) -> int:
+    """Put the challenge's scored (and in-flight) submissions back in the queue, their scores deleted.
+
+    A worker still scoring one of them finds the row re-queued and drops its result.
+    """
+    rescored = Submission.state.in_([SubmissionState.scored, SubmissionState.scoring])
+    ids = list(session.scalars(select(Submission.id).where(Submission.challenge_id == challenge.id, rescored)))
+    if ids:
+        session.execute(delete(Score).where(Score.submission_id.in_(ids)))
+        session.execute(
+            update(Submission)
+            .where(Submission.id.in_(ids))
+            .values(state=SubmissionState.queued, error=None, worker=None, heartbeat_at=None, scored_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    audit(session, actor, "challenge.rescore", challenge.slug, version=challenge.version, submissions=ids)
+    return len(ids)
+
+
 def publish_challenge(
-    db: Database, settings: Settings, bundle: Bundle, actor: str = "cli", *, republish: bool = False
+    db: Database,
+    settings: Settings,
+    bundle: Bundle,
+    actor: str = "cli",
+    *,
+    republish: bool = False,
+    rescore: bool = False,
 ) -> str:
     """Publish a bundle: hidden answers, public files, Challenge and Phase rows, an audit event.
 
     Publishing the very same bundle again is a no-op; publishing a different bundle under an
-    existing slug needs ``republish=True`` and bumps the challenge's version.
+    existing slug needs ``republish=True`` and bumps the challenge's version. Scores already
+    recorded stay as they are unless ``rescore=True``: then, in the same transaction, every
+    scored submission goes back to ``queued`` with its scores deleted, for the workers to score
+    against the new answers.
 
     Args:
         db: The platform database.
@@ -147,15 +175,19 @@ def publish_challenge(
         bundle: A bundle from :func:`challenges.load_bundle`.
         actor: Who publishes (audit log).
         republish: Allow replacing an already published challenge of the same slug.
+        rescore: Re-queue the challenge's scored submissions (needs ``republish``).
 
     Returns:
         The challenge slug.
 
     Raises:
         BundleError: a referenced dataset is not published.
-        ChallengeError: the slug is taken by a different bundle (without ``republish``) or closed.
+        ChallengeError: the slug is taken by a different bundle (without ``republish``) or closed,
+            or ``rescore`` without ``republish``.
     """
     spec = bundle.spec
+    if rescore and not republish:
+        raise ChallengeError(f"challenge {spec.slug!r}: rescoring (--rescore) needs an explicit --republish")
     datasets = validate_against_store(bundle, db)
     answers = bundle.read_answers()
     answers[SPLIT_COLUMN] = assign_split(answers[spec.id_column], spec.split.public_fraction, spec.split.seed)
@@ -178,6 +210,8 @@ def publish_challenge(
             rows=len(answers),
             public_rows=int((answers[SPLIT_COLUMN] == "public").sum()),
         )
+        if rescore:
+            _requeue_scored(session, row, actor)
     return spec.slug
 
 

@@ -22,7 +22,7 @@ from challenges import load_bundle, make_example, publish_challenge
 __all__ = ["DEMO_CHALLENGES", "DEMO_USERS", "demo_credentials", "seed_demo"]
 
 DEMO_USERS: dict[str, Role] = {"lan": Role.competitor, "minh": Role.organiser, "hoa": Role.judge}
-DEMO_CHALLENGES: tuple[str, ...] = ("household-income-band", "product-demand")
+DEMO_CHALLENGES: tuple[str, ...] = ("household-income-band", "product-demand", "enterprise-revenue")
 
 
 def demo_credentials(settings: Settings) -> dict[str, str]:

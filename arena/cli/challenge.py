@@ -1,4 +1,8 @@
-"""``arena challenge``: validate, publish, list and close challenges; build the worked examples."""
+"""``arena challenge``: validate, publish, list, close and export challenges; build the worked examples.
+
+Organiser commands (publish, close, export, make-example --publish) act as ``--actor NAME``, an
+arena user with role organiser or admin, recorded in the audit log.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,23 @@ import typer
 
 from arena.db import Database
 from arena.settings import Settings, get_settings
-from challenges import close_challenge, list_challenges, load_bundle, publish_challenge, validate_against_store
+from challenges import (
+    close_challenge,
+    export_ranking,
+    list_challenges,
+    load_bundle,
+    publish_challenge,
+    ranking_csv,
+    require_organiser,
+    validate_against_store,
+)
+from scoring import leaderboard
 
 __all__ = ["app"]
 
 app = typer.Typer(no_args_is_help=True)
+
+Actor = Annotated[str, typer.Option("--actor", help="Arena user acting (role organiser or admin; audit log).")]
 
 
 def _open() -> tuple[Settings, Database]:
@@ -40,13 +56,17 @@ def validate(
 @app.command("publish")
 def publish(
     path: Path,
+    actor: Actor,
     republish: Annotated[bool, typer.Option(help="Replace an already published challenge of the same slug.")] = False,
-    actor: Annotated[str, typer.Option(help="Who publishes (audit log).")] = "cli",
+    rescore: Annotated[
+        bool, typer.Option(help="With --republish: re-queue every scored submission (scores deleted).")
+    ] = False,
 ) -> None:
     """Publish a bundle (folder or .zip): hidden answers, public files, database rows."""
     settings, db = _open()
-    slug = publish_challenge(db, settings, load_bundle(path), actor, republish=republish)
-    typer.echo(f"challenge {slug!r} published")
+    require_organiser(db, actor, "publish")
+    slug = publish_challenge(db, settings, load_bundle(path), actor, republish=republish, rescore=rescore)
+    typer.echo(f"challenge {slug!r} published" + (", scored submissions re-queued" if rescore else ""))
 
 
 @app.command("list")
@@ -58,11 +78,30 @@ def list_command() -> None:
 
 
 @app.command("close")
-def close(slug: str, actor: Annotated[str, typer.Option(help="Who closes (audit log).")] = "cli") -> None:
+def close(slug: str, actor: Actor) -> None:
     """Close a challenge (no more submissions)."""
     _, db = _open()
+    require_organiser(db, actor, "close")
     row = close_challenge(db, slug, actor)
     typer.echo(f"challenge {row.slug!r} closed at {row.closed_at:%Y-%m-%d %H:%M} UTC")
+
+
+@app.command("export")
+def export(
+    slug: str,
+    actor: Actor,
+    out: Annotated[Path | None, typer.Option(help="CSV file to write (default: standard output).")] = None,
+    board: Annotated[str, typer.Option(help="private (final ranking, once closed) | public.")] = "private",
+) -> None:
+    """Export the ranking as CSV: rank, team, members, scores, entries, last submission."""
+    _, db = _open()
+    require_organiser(db, actor, "export")
+    text = ranking_csv(export_ranking(db, slug, board, leaderboard, actor))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"{board} ranking of {slug!r} written to {out}", err=True)
 
 
 @app.command("make-example")
@@ -72,17 +111,20 @@ def make_example_command(
     seed: Annotated[int | None, typer.Option(help="Seed (default: ARENA_DEMO_SEED).")] = None,
     people: Annotated[int | None, typer.Option(help="Reference people (default: ARENA_DEMO_PEOPLE).")] = None,
     publish_bundle: Annotated[bool, typer.Option("--publish", help="Publish the challenge too.")] = False,
+    actor: Annotated[str, typer.Option("--actor", help="With --publish: the organiser publishing.")] = "",
 ) -> None:
-    """Build an example bundle (household-income-band | product-demand), publishing its datasets.
+    """Build an example bundle (household-income-band | product-demand | enterprise-revenue), publishing its datasets.
 
     With --publish the challenge itself is published too.
     """
     settings, db = _open()
+    if publish_bundle:
+        require_organiser(db, actor, "publish")
     from challenges import make_example  # lazy: pulls in SDV, which the other commands do not need
 
     seed = settings.demo_seed if seed is None else seed
     folder = make_example(name, seed, out, db, settings, people=people)
     typer.echo(f"example bundle written to {folder}")
     if publish_bundle:
-        slug = publish_challenge(db, settings, load_bundle(folder), "cli")
+        slug = publish_challenge(db, settings, load_bundle(folder), actor)
         typer.echo(f"challenge {slug!r} published")

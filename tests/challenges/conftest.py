@@ -1,9 +1,12 @@
-"""Fixtures of the challenges tests: a valid bundle folder to spoil, and a published dataset."""
+"""Fixtures of the challenges tests: a valid bundle folder to spoil, a published dataset, users,
+and submissions scored through the scoring room's public API."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +14,12 @@ import pandas as pd
 import pytest
 import yaml
 
+from arena.accounts import create_user
 from arena.db import Database
-from arena.models import Dataset
+from arena.models import Dataset, Role, Submission
+from arena.settings import Settings
+from challenges import load_bundle, publish_challenge
+from scoring import Worker, accept_submission
 
 BASE_SPEC: dict[str, Any] = {
     "slug": "household-income-band",
@@ -75,3 +82,53 @@ def people_published(db: Database) -> Database:
     with db.session() as session:
         session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40))
     return db
+
+
+USERS = {
+    "minh": Role.organiser,
+    "root-admin": Role.admin,
+    "hoa": Role.judge,
+    "lan": Role.competitor,
+    "tuan": Role.competitor,
+}
+
+
+@pytest.fixture
+def users(people_published: Database) -> Database:
+    """The database with ``people@1`` and the users of :data:`USERS` (organiser minh, admin root-admin,
+    judge hoa, competitors lan and tuan)."""
+    with people_published.session() as session:
+        for name, role in USERS.items():
+            create_user(session, name, role, None, actor="test")
+    return people_published
+
+
+@pytest.fixture
+def open_spec() -> dict[str, Any]:
+    """challenge.yaml changes giving a phase open now (submissions are accepted)."""
+    today = datetime.now(UTC).date()
+    start, end = today - timedelta(days=1), today + timedelta(days=30)
+    return {"phases": [{"name": "development", "start": start.isoformat(), "end": end.isoformat()}]}
+
+
+@pytest.fixture
+def published_open(make_bundle: BundleMaker, open_spec: dict[str, Any], users: Database, db_settings: Settings) -> str:
+    """Slug of the base bundle with a phase open now, published by organiser minh."""
+    return publish_challenge(users, db_settings, load_bundle(make_bundle(open_spec)), actor="minh")
+
+
+Scorer = Callable[[str, str, pd.DataFrame], Submission]
+
+
+@pytest.fixture
+def submit_scored(db: Database, db_settings: Settings) -> Scorer:
+    """Submit ``predictions`` as ``user`` to ``slug`` and score it with a real worker."""
+
+    def submit(slug: str, user: str, predictions: pd.DataFrame) -> Submission:
+        stream = io.BytesIO(predictions.to_csv(index=False).encode())
+        accepted = accept_submission(db, db_settings, slug, user, stream, f"{user}.csv")
+        scored = Worker(db, db_settings, "test-worker").run_once()
+        assert scored is not None and scored.id == accepted.id, "the worker scored another submission"
+        return scored
+
+    return submit

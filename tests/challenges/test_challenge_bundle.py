@@ -50,6 +50,7 @@ SPEC_CASES = {
         ["split.public_fraction", "between 0 and 1"],
     ),
     "public_fraction one": ({"split": {"public_fraction": 1.0, "seed": 7}}, ["public_fraction 1.0"]),
+    "public_fraction negative": ({"split": {"public_fraction": -0.2, "seed": 7}}, ["public_fraction -0.2"]),
     "slug not url-safe": ({"slug": "Household Income!"}, ["slug", "not url-safe"]),
     "dotdot path": ({"description": "../secret.md"}, ["description", "escapes the bundle folder"]),
     "absolute path": ({"answers": "/etc/answers.parquet"}, ["answers", "absolute"]),
@@ -182,6 +183,14 @@ def test_zip_over_size_limit(make_bundle: BundleMaker, tmp_path: Path) -> None:
 
     with pytest.raises(BundleError, match="exceeds the limit 4096"):
         load_bundle(archive, max_bytes=4096)
+
+
+def test_folder_over_size_limit(make_bundle: BundleMaker) -> None:
+    folder = make_bundle()
+    (folder / "padding.bin").write_bytes(b"x" * 5000)
+
+    with pytest.raises(BundleError, match=r"bundle files exceed the size limit 4096 bytes \(reached at "):
+        load_bundle(folder, max_bytes=4096)
 
 
 def test_zip_bomb_by_ratio(make_bundle: BundleMaker, tmp_path: Path) -> None:

@@ -19,12 +19,13 @@ from arena.settings import Settings
 from challenges import ChallengeError, answers_path, load_bundle, make_example, publish_challenge
 
 IDENTIFIERS = {"full_name", "cccd", "phone", "household_id", "employer_id", "birth_date", "monthly_income_vnd",
-               "product_id", "enterprise_id", "commune_code", "revenue_vnd"}
+               "product_id", "enterprise_id", "commune_code", "revenue_vnd", "tax_code", "name", "founded"}
 EXAMPLE_CASES = {
     "household-income-band": (
         {"none", "low", "middle", "high"}.issubset, lambda truth, pred: f1_score(truth, pred, average="macro")
     ),
     "product-demand": (lambda values: min(values) >= 0, root_mean_squared_error),
+    "enterprise-revenue": (lambda values: min(values) > 0, root_mean_squared_error),
 }
 
 
@@ -61,7 +62,7 @@ def test_example_end_to_end(
     assert "from arena_client import load, submit" in sources[0] and f'load("{train_ref.split("@")[0]}")' in sources[0]
     assert f'submit(pred_df, challenge="{name}")' in sources[-1]
     namespace: dict = {}
-    exec(sources[1], namespace)  # the baseline cell, exactly as competitors get it
+    exec(sources[1], namespace)  # noqa: S102 - the baseline cell, exactly as competitors get it
     predicted = namespace["baseline_predict"](train, test, spec.id_column, spec.target_column, spec.task)
     scored = predicted.merge(answers, on=spec.id_column, suffixes=("_pred", ""))
     documented = re.search(rf"{spec.metric.primary} \*\*([0-9.]+)\*\*", (folder / "description.md").read_text())
@@ -80,6 +81,17 @@ def test_held_out_ids_are_not_reference_ids(db: Database, db_settings: Settings,
     reference = pd.read_parquet(db_settings.reference_dir / "household-income-band-3" / "people.parquet")
     assert not set(answers["person_id"]) & set(reference["person_id"])
     assert answers["person_id"].str.fullmatch(r"T\d{9}").all()
+
+
+def test_enterprise_example_scales_the_reference_people(db: Database, db_settings: Settings, tmp_path: Path) -> None:
+    folder = make_example("enterprise-revenue", 3, tmp_path, db, db_settings, people=300)
+
+    answers = load_bundle(folder).read_answers()
+
+    reference = db_settings.reference_dir / "enterprise-revenue-3"
+    assert len(pd.read_parquet(reference / "people.parquet", columns=["person_id"])) == 300 * 20
+    enterprises = len(pd.read_parquet(reference / "enterprises.parquet", columns=["enterprise_id"]))
+    assert enterprises >= 100 and len(answers) == round(enterprises * 0.3)
 
 
 def test_unknown_example(db: Database, db_settings: Settings, tmp_path: Path) -> None:
