@@ -65,7 +65,7 @@ def seed_demo(
         if name in published:
             echo(f"challenge {name}: already published")
             continue
-        echo(f"challenge {name}: reference data for {people} people (seed {seed}), synthetic replica, gates ...")
+        echo(f"challenge {name}: reference data (seed {seed}), synthetic replica, quality and privacy gates ...")
         bundle_dir = make_example(
             name, seed, settings.resolved_data_dir / "bundles" / name, db, settings, people=people
         )
