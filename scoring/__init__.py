@@ -1,38 +1,34 @@
-"""Scoring: metrics, submission intake and quotas, the scoring queue worker, leaderboards,
+"""Scoring: metrics, submission intake and quotas, teams, final selection, the scoring queue worker, leaderboards,
 offline scoring and the FastAPI scoring service."""
 
 from scoring import errors
 from scoring.app import create_app
-from scoring.errors import (
-    HubUnavailableError,
-    QuotaExceededError,
-    ScoringError,
-    SubmissionError,
-    SubmissionTooLargeError,
-)
+from scoring.errors import *  # the error classes, listed in errors.__all__
 from scoring.leaderboard import LeaderboardRow, leaderboard
 from scoring.metrics import Metric, get_metric, list_metrics
 from scoring.offline import score_offline
+from scoring.selection import choose_final_submissions
 from scoring.server import serve
 from scoring.store import accept_submission
+from scoring.teams import create_team, join_team, leave_team
 from scoring.worker import Worker, requeue_stale
 
 __all__ = [
-    "HubUnavailableError",
     "LeaderboardRow",
     "Metric",
-    "QuotaExceededError",
-    "ScoringError",
-    "SubmissionError",
-    "SubmissionTooLargeError",
     "Worker",
     "accept_submission",
+    "choose_final_submissions",
     "create_app",
+    "create_team",
     "errors",
     "get_metric",
+    "join_team",
     "leaderboard",
+    "leave_team",
     "list_metrics",
     "requeue_stale",
     "score_offline",
     "serve",
 ]
+__all__ += errors.__all__

@@ -6,6 +6,10 @@ needs ``Authorization: token <hub token>``; the caller's role comes from the are
 and the private board only once the challenge is closed; judges, organisers and admins see
 private boards at any time (each view audited). Shown scores are rounded to
 ``settings.score_display_digits``.
+
+Team endpoints (``POST …/team`` ``{"name"}``, ``…/team/join`` ``{"name"}``, ``…/team/leave``) and
+``POST …/final-selection`` ``{"ids": [...]}`` call :mod:`scoring.teams` and :mod:`scoring.selection`;
+refusals are JSON 400s naming the rule (``limits.team_size``, ``limits.final_selection``…).
 """
 
 import os
@@ -14,8 +18,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +32,10 @@ from arena.settings import Settings
 from scoring.auth import Authenticate, hub_authenticator
 from scoring.errors import HubUnavailableError, QuotaExceededError, SubmissionTooLargeError
 from scoring.leaderboard import leaderboard
-from scoring.store import accept_submission, find_challenge
+from scoring.selection import choose_final_submissions
+from scoring.store import check_can_submit, find_challenge, queue_submission
+from scoring.teams import create_team, join_team, leave_team
+from scoring.upload import receive_upload
 from scoring.worker import Worker
 
 __all__ = ["DEFAULT_PREFIX", "create_app"]
@@ -34,7 +43,18 @@ __all__ = ["DEFAULT_PREFIX", "create_app"]
 DEFAULT_PREFIX = "/services/scoring/"
 _STAFF = {Role.judge, Role.organiser, Role.admin}
 _STATUS = {NotFoundError: 404, QuotaExceededError: 429, SubmissionTooLargeError: 413, HubUnavailableError: 503}
-_MULTIPART_OVERHEAD = 64 * 1024
+
+
+class FinalSelection(BaseModel):
+    """Body of ``POST …/final-selection``: ids of the team's scored submissions (empty: clear)."""
+
+    ids: list[int]
+
+
+class TeamName(BaseModel):
+    """Body of ``POST …/team`` and ``…/team/join``."""
+
+    name: str
 
 
 def _service_prefix() -> str:
@@ -78,6 +98,7 @@ class _Api:
             "filename": submission.filename,
             "description": submission.description,
             "phase": submission.phase,
+            "selected": submission.selected,
             "created_at": submission.created_at.isoformat(),
             "scored_at": submission.scored_at.isoformat() if submission.scored_at else None,
             "scores": _round(scores, self.settings.score_display_digits),
@@ -139,24 +160,39 @@ def _router(api: _Api) -> APIRouter:
             {"slug": c.slug, "title": c.title, **{k: c.spec.get(k) for k in keys}, "state": c.state.value} for c in rows
         ]
 
-    # FastAPI counts the request body while it streams in and answers a plain-text 413
-    # ("Content Too Large") past the limit plus a multipart allowance; accept_submission
-    # enforces the exact file-size limit while storing (JSON 413 naming the limit).
-    @router.post(
-        "/api/challenges/{slug}/submissions",
-        status_code=202,
-        max_body_size=api.settings.submission_max_bytes + _MULTIPART_OVERHEAD,
-    )
-    def submit(
-        slug: str,
-        user: CurrentUser,
-        file: Annotated[UploadFile, File()],
-        description: Annotated[str | None, Form()] = None,
-    ) -> dict[str, Any]:
-        submission = accept_submission(
-            api.db, api.settings, slug, user.name, file.file, file.filename or "submission", description
+    # The body is parsed as it streams in (no spooling by the framework): the file goes straight
+    # to the store and an oversize one is refused mid-stream with the JSON 413 naming the limit.
+    @router.post("/api/challenges/{slug}/submissions", status_code=202)
+    async def submit(slug: str, request: Request, user: CurrentUser) -> dict[str, Any]:
+        await run_in_threadpool(check_can_submit, api.db, slug, user.name)
+        upload = await receive_upload(request.headers.get("content-type"), request.stream(), api.settings)
+        submission = await run_in_threadpool(
+            queue_submission,
+            api.db,
+            api.settings,
+            slug,
+            user.name,
+            (upload.digest, upload.size),
+            upload.filename,
+            upload.description,
         )
         return api.submission_view(submission, [], closed=False, staff=False)
+
+    @router.post("/api/challenges/{slug}/final-selection")
+    def final_selection(slug: str, choice: FinalSelection, user: CurrentUser) -> dict[str, Any]:
+        return {"selected": choose_final_submissions(api.db, slug, user.name, choice.ids)}
+
+    @router.post("/api/challenges/{slug}/team", status_code=201)
+    def team_create(slug: str, body: TeamName, user: CurrentUser) -> dict[str, Any]:
+        return {"team": create_team(api.db, slug, user.name, body.name).name}
+
+    @router.post("/api/challenges/{slug}/team/join")
+    def team_join(slug: str, body: TeamName, user: CurrentUser) -> dict[str, Any]:
+        return {"team": join_team(api.db, slug, user.name, body.name).name}
+
+    @router.post("/api/challenges/{slug}/team/leave")
+    def team_leave(slug: str, user: CurrentUser) -> dict[str, Any]:
+        return {"left": leave_team(api.db, slug, user.name)}
 
     @router.get("/api/challenges/{slug}/submissions")
     def submissions(slug: str, user: CurrentUser) -> list[dict[str, Any]]:

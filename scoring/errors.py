@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from arena.errors import ArenaError
 
-__all__ = ["HubUnavailableError", "QuotaExceededError", "ScoringError", "SubmissionError", "SubmissionTooLargeError"]
+__all__ = [
+    "HubUnavailableError",
+    "QuotaExceededError",
+    "ScoringError",
+    "SelectionError",
+    "SubmissionError",
+    "SubmissionTooLargeError",
+    "TeamError",
+]
 
 
 class ScoringError(ArenaError):
@@ -25,3 +33,11 @@ class QuotaExceededError(ScoringError):
 
 class HubUnavailableError(ScoringError):
     """The hub's API cannot be asked who owns a token (the service answers 503)."""
+
+
+class SelectionError(ScoringError):
+    """A final selection is not acceptable (over ``limits.final_selection``, not the team's, not scored)."""
+
+
+class TeamError(ScoringError):
+    """A team change is refused (already in a team, team full, name taken, not in a team)."""

@@ -1,12 +1,18 @@
 """Leaderboards as ONE SQL query (window functions; SQLite ≥ 3.30 and PostgreSQL).
 
-Per team: its best scored submission on the board's split by the primary metric
+Per team: its best eligible scored submission on the board's split by the primary metric
 (direction-aware), ties broken by the first secondary metric, then the earliest submission.
 Teams are ranked the same way. ``entries`` counts the team's non-failed submissions and
 ``last_submission_at`` is its newest submission.
 
-Private board (for now): each team's best private score among all its scored submissions.
-Final-selection rules (``limits.final_selection`` / ``Submission.selected``) come later.
+Eligible submissions:
+
+* public board: every scored submission of the team;
+* private board: the submissions the team chose for the final ranking
+  (``Submission.selected``, at most ``limits.final_selection``, see
+  :func:`scoring.choose_final_submissions`). A team that chose none is ranked on its best
+  ``limits.final_selection`` submissions by public score (same tie-breaks); without that
+  limit, on all of its scored submissions.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from arena.models import Challenge, Score, Submission, SubmissionState, Team
@@ -49,36 +55,83 @@ def _ordered(column: Any, higher_is_better: bool) -> Any:
     return (column.desc() if higher_is_better else column.asc()).nulls_last()
 
 
-def _board_query(challenge: Challenge, board: str) -> Any:
-    names = metric_names(challenge.spec)
-    primary = aliased(Score, name="primary_score")
-    joined = select(Submission).join(
-        primary,
-        and_(primary.submission_id == Submission.id, primary.split == board, primary.metric == names[0]),
+def _ranking(values: list[Any], names: list[str], created: Any, ident: Any) -> list[Any]:
+    """ORDER BY terms: primary metric, first secondary metric, then earliest submission."""
+    order = [_ordered(value, get_metric(name).higher_is_better) for value, name in zip(values[:2], names[:2])]
+    return [*order, created.asc(), ident.asc()]
+
+
+def _join_scores(query: Any, split: str, names: list[str], tag: str) -> tuple[Any, list[Any]]:
+    """Join one Score column per metric of ``split`` (inner for the primary metric, outer for the others)."""
+    columns = []
+    for position, name in enumerate(names):
+        score = aliased(Score, name=f"{tag}_{position}")
+        on = and_(score.submission_id == Submission.id, score.split == split, score.metric == name)
+        query = query.join(score, on) if position == 0 else query.outerjoin(score, on)
+        columns.append(score.value)
+    return query, columns
+
+
+def _scored(challenge: Challenge, board: str, names: list[str]) -> tuple[Any, list[Any]]:
+    query = select(Submission).where(
+        Submission.challenge_id == challenge.id, Submission.state == SubmissionState.scored
     )
-    secondary_columns = []
-    for position, name in enumerate(names[1:]):
-        score = aliased(Score, name=f"secondary_{position}")
-        joined = joined.outerjoin(
-            score, and_(score.submission_id == Submission.id, score.split == board, score.metric == name)
+    return _join_scores(query, board, names, board)
+
+
+def _labelled(values: list[Any]) -> list[Any]:
+    return [values[0].label("score"), *(v.label(f"s{i}") for i, v in enumerate(values[1:]))]
+
+
+def _public_candidates(challenge: Challenge, names: list[str]) -> Any:
+    query, values = _scored(challenge, "public", names)
+    order = _ranking(values, names, Submission.created_at, Submission.id)
+    return query.with_only_columns(
+        Submission.id.label("submission_id"),
+        Submission.team_id,
+        Submission.created_at,
+        *_labelled(values),
+        func.row_number().over(partition_by=Submission.team_id, order_by=order).label("team_position"),
+    ).subquery("candidates")
+
+
+def _private_candidates(challenge: Challenge, names: list[str]) -> Any:
+    query, values = _scored(challenge, "private", names)
+    query, public = _join_scores(query, "public", names, "fallback")
+    by_team = {"partition_by": Submission.team_id}
+    pool = query.with_only_columns(
+        Submission.id.label("submission_id"),
+        Submission.team_id,
+        Submission.created_at,
+        Submission.selected,
+        *_labelled(values),
+        func.row_number()
+        .over(**by_team, order_by=_ranking(public, names, Submission.created_at, Submission.id))
+        .label("public_position"),
+        func.max(case((Submission.selected, 1), else_=0)).over(**by_team).label("has_selection"),
+    ).subquery("pool")
+    fallback = pool.c.has_selection == 0
+    cap = (challenge.spec.get("limits") or {}).get("final_selection")
+    if cap is not None:
+        fallback = and_(fallback, pool.c.public_position <= cap)
+    private = [pool.c.score, *(pool.c[f"s{i}"] for i in range(len(names) - 1))]
+    order = _ranking(private, names, pool.c.created_at, pool.c.submission_id)
+    return (
+        select(
+            pool.c.submission_id,
+            pool.c.team_id,
+            pool.c.created_at,
+            *private,
+            func.row_number().over(partition_by=pool.c.team_id, order_by=order).label("team_position"),
         )
-        secondary_columns.append(score.value.label(f"s{position}"))
-    order = [_ordered(primary.value, get_metric(names[0]).higher_is_better)]
-    if secondary_columns:
-        order.append(_ordered(secondary_columns[0], get_metric(names[1]).higher_is_better))
-    order += [Submission.created_at.asc(), Submission.id.asc()]
-    candidates = (
-        joined.with_only_columns(
-            Submission.id.label("submission_id"),
-            Submission.team_id,
-            Submission.created_at,
-            primary.value.label("score"),
-            *secondary_columns,
-            func.row_number().over(partition_by=Submission.team_id, order_by=order).label("team_position"),
-        )
-        .where(Submission.challenge_id == challenge.id, Submission.state == SubmissionState.scored)
+        .where(or_(pool.c.selected, fallback))
         .subquery("candidates")
     )
+
+
+def _board_query(challenge: Challenge, board: str) -> Any:
+    names = metric_names(challenge.spec)
+    candidates = (_private_candidates if board == "private" else _public_candidates)(challenge, names)
     stats = (
         select(
             Submission.team_id,
@@ -89,19 +142,10 @@ def _board_query(challenge: Challenge, board: str) -> Any:
         .group_by(Submission.team_id)
         .subquery("stats")
     )
-    best_order = [_ordered(candidates.c.score, get_metric(names[0]).higher_is_better)]
-    if secondary_columns:
-        best_order.append(_ordered(candidates.c.s0, get_metric(names[1]).higher_is_better))
-    best_order += [candidates.c.created_at.asc(), candidates.c.submission_id.asc()]
-    rank = func.row_number().over(order_by=best_order).label("rank")
+    values = [candidates.c.score, *(candidates.c[f"s{i}"] for i in range(len(names) - 1))]
+    rank = func.row_number().over(order_by=_ranking(values, names, candidates.c.created_at, candidates.c.submission_id))
     return (
-        select(
-            rank,
-            Team.name.label("team"),
-            candidates,
-            stats.c.entries,
-            stats.c.last_submission_at,
-        )
+        select(rank.label("rank"), Team.name.label("team"), candidates, stats.c.entries, stats.c.last_submission_at)
         .join(Team, Team.id == candidates.c.team_id)
         .join(stats, stats.c.team_id == candidates.c.team_id)
         .where(candidates.c.team_position == 1)

@@ -12,7 +12,7 @@ import os
 import tempfile
 from datetime import datetime, time
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +25,15 @@ from arena.settings import Settings
 from scoring.errors import QuotaExceededError, ScoringError, SubmissionTooLargeError
 from scoring.locking import begin_write
 
-__all__ = ["accept_submission", "find_challenge", "submission_path"]
+__all__ = [
+    "StoredFile",
+    "accept_submission",
+    "check_can_submit",
+    "find_challenge",
+    "find_user",
+    "queue_submission",
+    "submission_path",
+]
 
 _CHUNK = 1024 * 1024
 
@@ -35,43 +43,87 @@ def submission_path(settings: Settings, digest: str) -> Path:
     return settings.submissions_dir / digest[:2] / digest
 
 
+def _named(session: Session, model: type, column: Any, value: str, missing: str) -> Any:
+    row = session.scalar(select(model).where(column == value))
+    if row is None:
+        raise NotFoundError(missing)
+    return row
+
+
 def find_challenge(session: Session, slug: str) -> Challenge:
     """The challenge called ``slug``.
 
     Raises:
         NotFoundError: no such challenge.
     """
-    challenge = session.scalar(select(Challenge).where(Challenge.slug == slug))
-    if challenge is None:
-        raise NotFoundError(f"challenge {slug!r} does not exist")
-    return challenge
+    return _named(session, Challenge, Challenge.slug, slug, f"challenge {slug!r} does not exist")
+
+
+def find_user(session: Session, user_name: str) -> User:
+    """The platform user called ``user_name``.
+
+    Raises:
+        NotFoundError: no such user.
+    """
+    return _named(session, User, User.name, user_name, f"user {user_name!r} is not registered on the platform")
+
+
+class StoredFile:
+    """A file being written to the store while hashed, refused as soon as it passes the size limit.
+
+    Call :meth:`write` with each chunk, then :meth:`commit` (moves it to its content address) or
+    :meth:`discard`; a refused or discarded upload leaves no file behind.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        """Open a staging file under ``<submissions_dir>/tmp``."""
+        self.settings, self.limit, self.size = settings, settings.submission_max_bytes, 0
+        staging = settings.submissions_dir / "tmp"
+        staging.mkdir(parents=True, exist_ok=True)
+        handle, self._temporary = tempfile.mkstemp(dir=staging, prefix="upload-")
+        self._out = os.fdopen(handle, "wb")
+        self._hasher = hashlib.sha256()
+
+    def write(self, chunk: bytes) -> None:
+        """Append a chunk (discarding the file and raising past the limit).
+
+        Raises:
+            SubmissionTooLargeError: the file is now larger than ``settings.submission_max_bytes``.
+        """
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self.discard()
+            raise SubmissionTooLargeError(
+                f"submission is larger than the limit of {self.limit} bytes (submission_max_bytes)"
+            )
+        self._hasher.update(chunk)
+        self._out.write(chunk)
+
+    def commit(self) -> str:
+        """Move the file to its content address; returns its SHA-256."""
+        self._out.close()
+        digest = self._hasher.hexdigest()
+        final = submission_path(self.settings, digest)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._temporary, final)
+        return digest
+
+    def discard(self) -> None:
+        """Close and delete the staging file (idempotent)."""
+        self._out.close()
+        Path(self._temporary).unlink(missing_ok=True)
 
 
 def _stream_to_store(settings: Settings, stream: BinaryIO) -> tuple[str, int]:
     """Copy ``stream`` into the store while hashing; never keeps a partial file."""
-    limit = settings.submission_max_bytes
-    staging = settings.submissions_dir / "tmp"
-    staging.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=staging, prefix="upload-")
-    hasher, size = hashlib.sha256(), 0
+    stored = StoredFile(settings)
     try:
-        with os.fdopen(handle, "wb") as out:
-            while chunk := stream.read(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise SubmissionTooLargeError(
-                        f"submission is larger than the limit of {limit} bytes (submission_max_bytes)"
-                    )
-                hasher.update(chunk)
-                out.write(chunk)
-        digest = hasher.hexdigest()
-        final = submission_path(settings, digest)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temporary, final)
+        while chunk := stream.read(_CHUNK):
+            stored.write(chunk)
+        return stored.commit(), stored.size
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        stored.discard()
         raise
-    return digest, size
 
 
 def _open_phase(challenge: Challenge, now: datetime) -> str | None:
@@ -140,6 +192,67 @@ def _forget_unreferenced(db: Database, settings: Settings, digest: str) -> None:
             submission_path(settings, digest).unlink(missing_ok=True)
 
 
+def check_can_submit(db: Database, slug: str, user_name: str) -> int:
+    """Check that ``user_name`` may submit to ``slug`` now; returns the user's team id (a solo team if needed).
+
+    Raises:
+        NotFoundError: unknown challenge or user.
+        ScoringError: the challenge is closed or no phase is open.
+    """
+    with db.session() as session:
+        challenge = find_challenge(session, slug)
+        _open_phase(challenge, utcnow())
+        user = find_user(session, user_name)
+    return _ensure_team(db, challenge.id, user)
+
+
+def queue_submission(
+    db: Database,
+    settings: Settings,
+    slug: str,
+    user_name: str,
+    stored: tuple[str, int],
+    filename: str,
+    description: str | None = None,
+) -> Submission:
+    """Queue a file already in the store, within the team's quotas (the file is forgotten on refusal).
+
+    Arguments and errors are those of :func:`accept_submission`, except ``stored``: the
+    ``(sha256, size)`` of a file already written by :class:`StoredFile`.
+
+    Returns:
+        The new submission row (state ``queued``).
+    """
+    digest, size = stored
+    try:
+        team_id = check_can_submit(db, slug, user_name)
+        with db.session() as session:
+            _lock_team(db, session, team_id)
+            challenge = find_challenge(session, slug)
+            now = utcnow()
+            phase = _open_phase(challenge, now)
+            _check_quota(session, challenge, team_id, now)
+            submission = Submission(
+                challenge_id=challenge.id,
+                team_id=team_id,
+                user_id=session.scalar(select(User.id).where(User.name == user_name)),
+                phase=phase,
+                filename=Path(filename or "submission").name[:255],
+                file_digest=digest,
+                size_bytes=size,
+                description=description,
+                state=SubmissionState.queued,
+                created_at=now,
+            )
+            session.add(submission)
+            session.flush()
+            audit(session, user_name, "submission.create", f"submission:{submission.id}", challenge=slug, size=size)
+            return submission
+    except BaseException:
+        _forget_unreferenced(db, settings, digest)
+        raise
+
+
 def accept_submission(
     db: Database,
     settings: Settings,
@@ -174,37 +287,6 @@ def accept_submission(
         SubmissionTooLargeError: the file exceeds the size limit.
         QuotaExceededError: ``limits.per_day`` or ``limits.total`` is used up.
     """
-    with db.session() as session:
-        challenge = find_challenge(session, slug)
-        _open_phase(challenge, utcnow())
-        user = session.scalar(select(User).where(User.name == user_name))
-        if user is None:
-            raise NotFoundError(f"user {user_name!r} is not registered on the platform")
-    team_id = _ensure_team(db, challenge.id, user)
-    digest, size = _stream_to_store(settings, stream)
-    try:
-        with db.session() as session:
-            _lock_team(db, session, team_id)
-            challenge = find_challenge(session, slug)
-            now = utcnow()
-            phase = _open_phase(challenge, now)
-            _check_quota(session, challenge, team_id, now)
-            submission = Submission(
-                challenge_id=challenge.id,
-                team_id=team_id,
-                user_id=user.id,
-                phase=phase,
-                filename=Path(filename or "submission").name[:255],
-                file_digest=digest,
-                size_bytes=size,
-                description=description,
-                state=SubmissionState.queued,
-                created_at=now,
-            )
-            session.add(submission)
-            session.flush()
-            audit(session, user_name, "submission.create", f"submission:{submission.id}", challenge=slug, size=size)
-            return submission
-    except BaseException:
-        _forget_unreferenced(db, settings, digest)
-        raise
+    check_can_submit(db, slug, user_name)
+    stored = _stream_to_store(settings, stream)
+    return queue_submission(db, settings, slug, user_name, stored, filename, description)

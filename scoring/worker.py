@@ -129,7 +129,7 @@ class Worker:
             scores = self._evaluate(submission)
         except ScoringError as problem:
             error, scores = str(problem), {}
-        except Exception as problem:  # noqa: BLE001 - a bad file must never kill the worker
+        except Exception as problem:
             log.exception("unexpected error scoring submission %s", submission.id)
             error, scores = f"internal error while scoring: {type(problem).__name__}: {problem}", {}
         finally:
@@ -165,7 +165,7 @@ class Worker:
                 if self.run_once() is None:
                     requeue_stale(self.db, self.settings)
                     stop_event.wait(self.settings.worker_poll_seconds)
-            except Exception:  # noqa: BLE001 - keep serving after a database hiccup
+            except Exception:
                 log.exception("worker %s: error in the scoring loop", self.name)
                 stop_event.wait(self.settings.worker_poll_seconds)
         log.info("worker %s stopped", self.name)

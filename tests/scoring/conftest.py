@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 
 from arena.accounts import create_user
 from arena.db import Database
-from arena.models import Challenge, Phase, utcnow
+from arena.models import Challenge, Phase, Score, Submission, SubmissionState, Team, User, utcnow
 from arena.settings import Settings
 from challenges import assign_split
 
@@ -101,3 +101,54 @@ def predictions(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+class AddSubmission:
+    """Insert a submission of a team (created by name if needed) with given scores, ``minute`` after ``t0``."""
+
+    t0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def __call__(
+        self,
+        team: str,
+        minute: int,
+        public: tuple[float, float] | None,
+        state: SubmissionState = SubmissionState.scored,
+        private: tuple[float, float] | None = None,
+        metrics: tuple[str, str] = ("rmse", "mae"),
+    ) -> int:
+        with self.db.session() as session:
+            challenge = session.query(Challenge).order_by(Challenge.id).first()
+            team_row = session.query(Team).filter_by(name=team).one_or_none()
+            if team_row is None:
+                team_row = Team(challenge_id=challenge.id, name=team)
+                session.add(team_row)
+                session.flush()
+            submission = Submission(
+                challenge_id=challenge.id,
+                team_id=team_row.id,
+                user_id=session.query(User).first().id,
+                filename="s.csv",
+                file_digest="0" * 64,
+                size_bytes=1,
+                state=state,
+                created_at=self.t0 + timedelta(minutes=minute),
+            )
+            session.add(submission)
+            session.flush()
+            for split, values in (("public", public), ("private", private or public)):
+                if values is not None and state == SubmissionState.scored:
+                    session.add_all(
+                        Score(submission_id=submission.id, split=split, metric=m, value=v)
+                        for m, v in zip(metrics, values, strict=True)
+                    )
+            return submission.id
+
+
+@pytest.fixture
+def add_submission(db: Database) -> AddSubmission:
+    """Insert hand-scored submissions (leaderboard and final-selection tests)."""
+    return AddSubmission(db)

@@ -21,7 +21,7 @@ MODELS = {
 
 
 class _HubApi(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         model = MODELS.get(self.headers.get("Authorization", ""))
         body = json.dumps(model or {"status": 403, "message": "bad token"}).encode()
         self.send_response(200 if model and self.path == "/hub/api/user" else 403)
