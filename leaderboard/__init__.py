@@ -2,7 +2,11 @@
 
 Run by the hub as a managed service behind ``jhsingle-native-proxy --forward-user-info``
 (hub OAuth login); Streamlit itself listens on 127.0.0.1 only. The app reads the
-platform database read-only and shows boards through ``scoring.leaderboard``.
+platform database read-only. Pages (``leaderboard.views.PAGES``): Challenges,
+Leaderboard (paged, searchable, rank shifts, CSV for judges), Plots, My team,
+Datasets (cards), Judges' console (judges, organisers, admins; blinded review) and
+Organiser (organisers, admins). Its read-only queries live in ``leaderboard.queries``
+(one SQL query per answer); the whole-board CSV uses ``scoring.leaderboard``.
 Importing this package does not import Streamlit.
 
 The hub launches it as (``{port}`` is filled in by the proxy with ``--destport``)::
@@ -16,7 +20,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from leaderboard.errors import BoardNotAllowed, ChallengeNotFound, LeaderboardError
+from leaderboard.errors import BoardNotAllowed, ChallengeNotFound, LeaderboardError, NotAllowed, PageNotAllowed
 from leaderboard.identity import USER_HEADER, hub_user_from_headers
 
 __all__ = [
@@ -24,6 +28,8 @@ __all__ = [
     "BoardNotAllowed",
     "ChallengeNotFound",
     "LeaderboardError",
+    "NotAllowed",
+    "PageNotAllowed",
     "app_path",
     "hub_user_from_headers",
     "streamlit_command",

@@ -14,20 +14,23 @@ from sqlalchemy.orm import Session
 from arena.accounts import find_user
 from arena.models import Role
 from leaderboard.catalog import ChallengeInfo
-from leaderboard.errors import BoardNotAllowed
+from leaderboard.errors import BoardNotAllowed, PageNotAllowed
 
 __all__ = [
     "BOARDS",
+    "ORGANISER_ROLES",
     "PRIVILEGED_ROLES",
     "Viewer",
     "display_digits",
     "ensure_board_allowed",
+    "ensure_role",
     "load_viewer",
     "visible_boards",
 ]
 
 BOARDS = ("public", "private")
 PRIVILEGED_ROLES = frozenset({Role.judge, Role.organiser, Role.admin})
+ORGANISER_ROLES = frozenset({Role.organiser, Role.admin})
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,14 @@ def ensure_board_allowed(viewer: Viewer, challenge: ChallengeInfo, board: str) -
 def display_digits(viewer: Viewer, digits: int) -> int | None:
     """Digits the viewer sees of a score: ``digits`` for competitors, None (all) for privileged roles."""
     return None if viewer.privileged else digits
+
+
+def ensure_role(viewer: Viewer, roles: frozenset[Role], what: str) -> None:
+    """Check ``viewer`` has one of ``roles`` before ``what`` is queried or drawn.
+
+    Raises:
+        PageNotAllowed: the viewer's role is not among ``roles``.
+    """
+    if viewer.role not in roles:
+        allowed = ", ".join(sorted(role.value for role in roles))
+        raise PageNotAllowed(f"{what} is shown to {allowed} only; {viewer.name!r} has role {viewer.role.value!r}")

@@ -14,6 +14,6 @@ _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 if _PROJECT_ROOT not in sys.path:
     sys.path.insert(0, _PROJECT_ROOT)
 
-from leaderboard.main import run  # noqa: E402
+from leaderboard.main import run
 
 run()

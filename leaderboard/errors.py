@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from arena.errors import ArenaError, NotFoundError
 
-__all__ = ["BoardNotAllowed", "ChallengeNotFound", "LeaderboardError"]
+__all__ = ["BoardNotAllowed", "ChallengeNotFound", "LeaderboardError", "NotAllowed", "PageNotAllowed"]
 
 
 class LeaderboardError(ArenaError):
@@ -15,5 +15,13 @@ class ChallengeNotFound(LeaderboardError, NotFoundError):
     """The challenge named in the request is not published on the platform."""
 
 
-class BoardNotAllowed(LeaderboardError):
+class NotAllowed(LeaderboardError):
+    """The viewer asked for something their role may not see (yet)."""
+
+
+class BoardNotAllowed(NotAllowed):
     """The viewer asked for a board their role may not see (yet)."""
+
+
+class PageNotAllowed(NotAllowed):
+    """The viewer asked for a page kept for other roles (judges' console, organiser page)."""

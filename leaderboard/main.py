@@ -2,6 +2,8 @@
 
 ``leaderboard/app.py`` calls :func:`run` with nothing; tests call it with their own
 settings and a fixed identity (code only: no request input can choose the viewer).
+The ``page`` query parameter names the page to open (a page the viewer's role may
+not open gives the "not allowed" notice); the sidebar offers only allowed pages.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from arena.settings import Settings, get_settings
-from leaderboard.access import load_viewer
+from leaderboard.access import Viewer, ensure_role, load_viewer
 from leaderboard.database import read_only_database
 from leaderboard.identity import hub_user_from_headers
-from leaderboard.views import PAGES, PageContext, notices
+from leaderboard.views import PAGES, Page, PageContext, notices
 
 __all__ = ["request_hub_user", "run"]
 
@@ -24,10 +26,22 @@ def request_hub_user() -> str | None:
     return hub_user_from_headers(st.context.headers)
 
 
-def _choose_page() -> str:
-    names = list(PAGES)
-    default = names.index("Leaderboard") if "challenge" in st.query_params else 0
-    return st.sidebar.radio("Page", names, index=default, key="page")
+def _choose_page(viewer: Viewer) -> Page:
+    """The page the address asks for (checked against the viewer's role), else the sidebar's choice.
+
+    Raises:
+        PageNotAllowed: the ``page`` query parameter names a page the viewer may not open.
+    """
+    by_slug = {page.slug: name for name, page in PAGES.items()}
+    requested = by_slug.get(st.query_params.get("page", ""))
+    if requested is not None and PAGES[requested].roles is not None:
+        ensure_role(viewer, PAGES[requested].roles, f"the {requested} page")
+    names = [name for name, page in PAGES.items() if page.allows(viewer)]
+    if requested is None:
+        requested = "Leaderboard" if "challenge" in st.query_params else names[0]
+    name = st.sidebar.radio("Page", names, index=names.index(requested), key="page")
+    st.query_params["page"] = PAGES[name].slug  # the address names what is shown
+    return PAGES[name]
 
 
 def run(settings: Settings | None = None, identify: Callable[[], str | None] = request_hub_user) -> None:
@@ -49,4 +63,7 @@ def run(settings: Settings | None = None, identify: Callable[[], str | None] = r
             viewer = load_viewer(session, hub_user)
         role = viewer.role.value if viewer.registered else "not registered: competitor view"
         st.sidebar.caption(f"Signed in as **{viewer.name}** ({role})")
-        PAGES[_choose_page()](PageContext(settings=settings, database=database, viewer=viewer))
+        page = _choose_page(viewer)
+        if page.roles is not None:
+            ensure_role(viewer, page.roles, "this page")
+        page.render(PageContext(settings=settings, database=database, viewer=viewer))

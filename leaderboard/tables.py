@@ -7,7 +7,9 @@ not see is never computed, let alone sent.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from math import ceil
 from typing import Protocol
 
 import pandas as pd
@@ -15,9 +17,19 @@ from sqlalchemy.orm import Session
 
 from leaderboard.access import Viewer, display_digits, ensure_board_allowed
 from leaderboard.catalog import ChallengeInfo
+from leaderboard.queries.boards import board_page, board_size
 from scoring import leaderboard as scoring_leaderboard
 
-__all__ = ["BoardRow", "board_frame", "fetch_board", "format_time"]
+__all__ = [
+    "BoardRow",
+    "PageRequest",
+    "board_frame",
+    "count_teams",
+    "fetch_board",
+    "fetch_page",
+    "format_time",
+    "page_count",
+]
 
 
 class BoardRow(Protocol):
@@ -42,13 +54,23 @@ def _shown(value: float | None, digits: int | None) -> float | None:
     return round(float(value), digits)
 
 
-def board_frame(rows: Sequence[BoardRow], challenge: ChallengeInfo, digits: int | None) -> pd.DataFrame:
+def _shift(rank: int, public_rank: int | None) -> str:
+    if public_rank is None:
+        return "new"
+    moved = public_rank - rank
+    return f"▲ {moved}" if moved > 0 else f"▼ {-moved}" if moved < 0 else "="
+
+
+def board_frame(
+    rows: Sequence[BoardRow], challenge: ChallengeInfo, digits: int | None, shifts: bool = False
+) -> pd.DataFrame:
     """The table of a board: rank, team, primary metric, secondary metrics, entries, last submission.
 
     Args:
         rows: Board rows, best first.
         challenge: The challenge (names the metric columns).
         digits: Digits to round every score to, or None to show full precision.
+        shifts: Add "Public rank" and "Shift" (rows must carry ``public_rank``).
 
     Returns:
         One row per team; score columns are named after their metric.
@@ -65,13 +87,69 @@ def board_frame(rows: Sequence[BoardRow], challenge: ChallengeInfo, digits: int 
         }
         for row in rows
     ]
-    return pd.DataFrame(records, columns=["Rank", "Team", *metric_columns, "Entries", "Last submission"])
+    frame = pd.DataFrame(records, columns=["Rank", "Team", *metric_columns, "Entries", "Last submission"])
+    if shifts:
+        public_ranks = [getattr(row, "public_rank", None) for row in rows]
+        frame.insert(1, "Public rank", pd.array(public_ranks, dtype="Int64"))
+        frame.insert(2, "Shift", [_shift(row.rank, rank) for row, rank in zip(rows, public_ranks, strict=True)])
+    return frame
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page of which board a viewer asks for."""
+
+    board: str
+    page: int = 1
+    page_size: int = 50
+    team_filter: str = ""
+    shifts: bool = False
+
+
+def page_count(teams: int, page_size: int) -> int:
+    """Pages needed to show ``teams`` teams (at least one)."""
+    return max(1, ceil(teams / page_size))
+
+
+def count_teams(session: Session, viewer: Viewer, challenge: ChallengeInfo, request: PageRequest) -> int:
+    """How many teams of the requested board match the request's team filter.
+
+    Raises:
+        BoardNotAllowed: the viewer may not see this board; nothing was queried.
+    """
+    ensure_board_allowed(viewer, challenge, request.board)
+    return board_size(session, challenge, request.board, request.team_filter)
+
+
+def fetch_page(
+    session: Session, viewer: Viewer, challenge: ChallengeInfo, request: PageRequest, score_digits: int
+) -> pd.DataFrame:
+    """The requested page of a board as ``viewer`` may see it.
+
+    Rank shifts compare a private page with the public board; they are given only
+    for the private board, which the viewer has been checked to see.
+
+    Raises:
+        BoardNotAllowed: the viewer may not see this board; nothing was queried.
+    """
+    ensure_board_allowed(viewer, challenge, request.board)
+    shifts = request.shifts and request.board == "private"
+    rows = board_page(
+        session,
+        challenge,
+        request.board,
+        page=request.page,
+        page_size=request.page_size,
+        team_filter=request.team_filter,
+        compare_public=shifts,
+    )
+    return board_frame(rows, challenge, display_digits(viewer, score_digits), shifts)
 
 
 def fetch_board(
     session: Session, viewer: Viewer, challenge: ChallengeInfo, board: str, score_digits: int
 ) -> pd.DataFrame:
-    """The ``board`` of ``challenge`` as ``viewer`` may see it.
+    """The whole ``board`` of ``challenge`` as ``viewer`` may see it (the scoring room's ranking).
 
     Args:
         session: A (read-only) session on the platform database.

@@ -1,20 +1,43 @@
 """The leaderboard's pages: each module renders one page from a :class:`PageContext`.
 
-A page is a function ``render(context) -> None`` registered in :data:`PAGES`
-(sidebar order); it may raise a ``LeaderboardError``, which the app shows as a
-clear notice. Add a page by writing a module here and registering it.
+A page is a :class:`Page` registered in :data:`PAGES` (sidebar order): its
+``render(context) -> None`` and the roles that may open it. A page may raise a
+``LeaderboardError``, which the app shows as a clear notice. Add a page by
+writing a module here and registering it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from leaderboard.views import board, challenges, notices
+from arena.models import Role
+from leaderboard.access import ORGANISER_ROLES, PRIVILEGED_ROLES, Viewer
+from leaderboard.views import board, challenges, datasets, judges, my_team, notices, organiser, plots
 from leaderboard.views.context import PageContext
 
-__all__ = ["PAGES", "PageContext", "notices"]
+__all__ = ["PAGES", "Page", "PageContext", "notices"]
 
-PAGES: dict[str, Callable[[PageContext], None]] = {
-    "Challenges": challenges.render,
-    "Leaderboard": board.render,
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the app: what renders it, its address and who may open it."""
+
+    slug: str
+    render: Callable[[PageContext], None]
+    roles: frozenset[Role] | None = None  # None: everyone signed in
+
+    def allows(self, viewer: Viewer) -> bool:
+        """Whether ``viewer`` may open the page."""
+        return self.roles is None or viewer.role in self.roles
+
+
+PAGES: dict[str, Page] = {
+    "Challenges": Page("challenges", challenges.render),
+    "Leaderboard": Page("leaderboard", board.render),
+    "Plots": Page("plots", plots.render),
+    "My team": Page("my-team", my_team.render),
+    "Datasets": Page("datasets", datasets.render),
+    "Judges' console": Page("judges", judges.render, PRIVILEGED_ROLES),
+    "Organiser": Page("organiser", organiser.render, ORGANISER_ROLES),
 }

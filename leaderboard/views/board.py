@@ -1,48 +1,31 @@
-"""The "Leaderboard" page: one challenge's board, refreshed live.
+"""The "Leaderboard" page: one challenge's board, a page at a time, refreshed live.
 
 The challenge comes from the ``challenge`` query parameter (or a selector), the
 board from ``board`` (or a selector offering only the boards the viewer may see).
+Viewers search teams and page through the board; on the private board a toggle
+shows how ranks moved from the public board; judges and organisers download it as CSV.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from arena.db import Database
 from leaderboard.access import Viewer, ensure_board_allowed, visible_boards
-from leaderboard.catalog import ChallengeInfo, find_challenge, list_challenges
-from leaderboard.tables import fetch_board, format_time
+from leaderboard.catalog import ChallengeInfo
+from leaderboard.tables import PageRequest, count_teams, fetch_board, fetch_page, format_time, page_count
 from leaderboard.views import notices
 from leaderboard.views.context import PageContext
+from leaderboard.views.picker import challenge_page
 
-__all__ = ["REFRESH_SECONDS", "render"]
+__all__ = ["PAGE_SIZE", "REFRESH_SECONDS", "render"]
 
 REFRESH_SECONDS = 15
-
-
-def _requested(context: PageContext) -> tuple[ChallengeInfo | None, list[ChallengeInfo]]:
-    """The challenge and board the query asks for, checked before anything is drawn."""
-    slug = st.query_params.get("challenge")
-    with context.database.session() as session:
-        challenges = list_challenges(session)
-        current = find_challenge(session, slug) if slug else next(iter(challenges), None)
-    if current is not None:
-        ensure_board_allowed(context.viewer, current, st.query_params.get("board", "public"))
-    return current, challenges
-
-
-def _choose_challenge(current: ChallengeInfo, challenges: list[ChallengeInfo]) -> ChallengeInfo:
-    by_slug = {challenge.slug: challenge for challenge in challenges}
-    slugs = list(by_slug)
-    chosen = st.selectbox(
-        "Challenge", slugs, index=slugs.index(current.slug), format_func=lambda slug: by_slug[slug].title
-    )
-    if chosen != current.slug:
-        st.query_params.pop("board", None)  # a board chosen for another challenge does not carry over
-    st.query_params["challenge"] = chosen  # the address names what is shown
-    return by_slug[chosen]
+PAGE_SIZE = 50
 
 
 def _choose_board(viewer: Viewer, challenge: ChallengeInfo) -> str:
@@ -56,18 +39,46 @@ def _choose_board(viewer: Viewer, challenge: ChallengeInfo) -> str:
     return board
 
 
+def _page_request(challenge: ChallengeInfo, board: str) -> PageRequest:
+    """The search box and, on the private board, the rank-shift toggle (the page comes later)."""
+    team_filter = st.text_input("Search team", key=f"team-filter-{challenge.slug}", placeholder="part of a team name")
+    shifts = board == "private" and st.toggle("Show rank shifts from the public board", key="rank-shifts")
+    return PageRequest(board=board, page_size=PAGE_SIZE, team_filter=team_filter, shifts=shifts)
+
+
+def _csv_download(session: Session, viewer: Viewer, challenge: ChallengeInfo, board: str, score_digits: int) -> None:
+    if not viewer.privileged:
+        return
+    frame = fetch_board(session, viewer, challenge, board, score_digits)
+    st.download_button(
+        "Download the whole board (CSV)",
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"{challenge.slug}-{board}-board.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+
+
 @st.fragment(run_every=REFRESH_SECONDS)
-def _live_board(
-    database: Database, viewer: Viewer, challenge: ChallengeInfo, board: str, score_digits: int
-) -> None:
+def _live_board(database: Database, viewer: Viewer, challenge: ChallengeInfo, board: str, score_digits: int) -> None:
     # Errors raised in a fragment do not reach the app's handler: explain them here.
     with notices.explained_errors(), database.session() as session:
-        frame = fetch_board(session, viewer, challenge, board, score_digits)
+        request = _page_request(challenge, board)
+        total = count_teams(session, viewer, challenge, request)
+        pages = page_count(total, PAGE_SIZE)
+        if pages > 1:
+            page = st.pagination(pages, key=f"page-{challenge.slug}-{board}-{request.team_filter}")
+            request = replace(request, page=page)
+        frame = fetch_page(session, viewer, challenge, request, score_digits)
         if frame.empty:
-            st.info("No scored submission yet.")
+            st.info("No team matches the search." if request.team_filter else "No scored submission yet.")
         else:
             st.dataframe(frame, hide_index=True, width="stretch")
-        st.caption(f"{board.capitalize()} board · updated {format_time(datetime.now(UTC))} · refreshes itself")
+        _csv_download(session, viewer, challenge, board, score_digits)
+        st.caption(
+            f"{board.capitalize()} board · {total} team(s) · page size {PAGE_SIZE} · "
+            f"updated {format_time(datetime.now(UTC))} · refreshes itself"
+        )
 
 
 def render(context: PageContext) -> None:
@@ -77,12 +88,12 @@ def render(context: PageContext) -> None:
         ChallengeNotFound: the ``challenge`` query parameter names no challenge.
         BoardNotAllowed: the ``board`` query parameter asks for a board the viewer may not see.
     """
-    current, challenges = _requested(context)
-    st.title("Leaderboard")
-    if current is None:
-        st.info("No challenge is published yet.")
+    requested_board = st.query_params.get("board", "public")
+    challenge = challenge_page(
+        context, "Leaderboard", lambda current: ensure_board_allowed(context.viewer, current, requested_board)
+    )
+    if challenge is None:
         return
-    challenge = _choose_challenge(current, challenges)
     st.subheader(challenge.title)
     board = _choose_board(context.viewer, challenge)
     _live_board(context.database, context.viewer, challenge, board, context.settings.score_display_digits)

@@ -34,7 +34,8 @@ def _challenge(context: PageContext, challenge: ChallengeInfo) -> None:
 
 def render(context: PageContext) -> None:
     """Render the list of published challenges."""
-    st.query_params.clear()  # the address names what is shown: no board here
+    for name in ("challenge", "board"):  # the address names what is shown: no board here
+        st.query_params.pop(name, None)
     st.title("Challenges")
     with context.database.session() as session:
         challenges = list_challenges(session)

@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from arena.errors import ArenaError
-from leaderboard.errors import BoardNotAllowed, ChallengeNotFound
+from leaderboard.errors import ChallengeNotFound, NotAllowed
 
 __all__ = [
     "database_unreadable",
@@ -57,7 +57,7 @@ def explained_errors() -> Iterator[None]:
         yield
     except ChallengeNotFound as error:
         not_found(str(error))
-    except BoardNotAllowed as error:
+    except NotAllowed as error:
         not_allowed(str(error))
     except ArenaError as error:  # e.g. a challenge spec the scoring room cannot rank
         unavailable(str(error))

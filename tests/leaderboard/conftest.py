@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +13,7 @@ from arena.db import Database
 from arena.models import (
     Challenge,
     ChallengeState,
+    Dataset,
     Phase,
     Role,
     Score,
@@ -30,6 +31,8 @@ TITLE = "Churn prediction"
 DESCRIPTION = "Predict which **customers** leave within a year."
 PUBLIC = {"accuracy": 0.812345678, "f1_macro": 0.701111111}
 PRIVATE = {"accuracy": 0.765432109, "f1_macro": 0.654321987}
+SUBMITTED_AT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+FAILURE = "column 'churned' is missing; the file has columns: person_id, churn"
 SPEC = {
     "slug": SLUG,
     "title": TITLE,
@@ -43,6 +46,21 @@ SPEC = {
 }
 
 
+CARD = {
+    "gates": {
+        "quality": {"value": 0.91, "threshold": 0.8, "op": ">=", "passed": True},
+        "pii_overlap": {"value": 2, "threshold": 0, "op": "<=", "passed": False},
+    },
+    "tables": {
+        "people": {
+            "synthetic_rows": 500, "diagnostic": 1.0, "quality": 0.91, "new_row_synthesis": 0.99,
+            "column_quality": {"age": 0.95, "province": 0.87},
+        }
+    },
+}  # fmt: skip
+QUEUED_AT = datetime(2026, 1, 6, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Seeded:
     """What the seeded database holds."""
@@ -54,6 +72,52 @@ class Seeded:
     description: str = DESCRIPTION
     public: tuple[tuple[str, float], ...] = tuple(PUBLIC.items())
     private: tuple[tuple[str, float], ...] = tuple(PRIVATE.items())
+    failure: str = FAILURE
+    card: dict = field(default_factory=lambda: CARD)
+    queued_at: datetime = QUEUED_AT
+
+    def publish_dataset(self) -> None:
+        """Publish ``people@1`` with :data:`CARD` (one failing gate, overridden) and its card.md."""
+        with self.database.session() as session:
+            session.add(
+                Dataset(
+                    name="people", version=1, checksum="c" * 64, rows=500, card=CARD, gates=CARD["gates"],
+                    override_reason="PII columns regenerated; overlap is chance",
+                )
+            )  # fmt: skip
+        folder = self.settings.datasets_dir / "people" / "1"
+        folder.mkdir(parents=True)
+        (folder / "card.md").write_text("# Dataset people@1\n\nGates: FAILED\n", encoding="utf-8")
+
+    def queue_submission(self) -> None:
+        """Add a queued submission of team Owls, received at :data:`QUEUED_AT`."""
+        with self.database.session() as session:
+            template = session.query(Submission).filter_by(state=SubmissionState.scored, filename="predictions.csv")
+            first = template.order_by(Submission.id).first()
+            session.add(
+                _submission(
+                    first.challenge_id, first.team_id, first.user_id, QUEUED_AT,
+                    filename="late.csv", state=SubmissionState.queued, scored_at=None,
+                )
+            )  # fmt: skip
+
+    def add_teams(self, count: int) -> None:
+        """Add ``count`` teams ``T000``… with one scored submission each; the private order is the reverse.
+
+        Team ``Tnnn`` scores ``0.5 + n/1000`` (public) and ``0.9 - n/1000`` (private) accuracy.
+        """
+        with self.database.session() as session:
+            challenge = session.query(Challenge).filter_by(slug=SLUG).one()
+            owner = session.query(User).filter_by(name="alice").one()
+            teams = [Team(challenge_id=challenge.id, name=f"T{n:03d}") for n in range(count)]
+            session.add_all(teams)
+            session.flush()
+            for n, team in enumerate(teams):
+                submission = _submission(challenge.id, team.id, owner.id, datetime(2026, 1, 2 + n % 20, tzinfo=UTC))
+                submission.scores = _scores(
+                    {"accuracy": 0.5 + n / 1000, "f1_macro": 0.4}, {"accuracy": 0.9 - n / 1000, "f1_macro": 0.3}
+                )
+                session.add(submission)
 
     def close_challenge(self) -> None:
         """Close the seeded challenge (private board opens to everyone)."""
@@ -63,8 +127,29 @@ class Seeded:
             challenge.closed_at = datetime.now(UTC)
 
 
+def _submission(challenge_id: int, team_id: int, user_id: int, created_at: datetime, **fields) -> Submission:
+    values = {
+        "filename": "predictions.csv",
+        "file_digest": "f" * 64,
+        "size_bytes": 1234,
+        "state": SubmissionState.scored,
+        "scored_at": created_at + timedelta(minutes=1),
+        **fields,
+    }
+    return Submission(challenge_id=challenge_id, team_id=team_id, user_id=user_id, created_at=created_at, **values)
+
+
+def _scores(public: dict[str, float], private: dict[str, float]) -> list[Score]:
+    return [
+        Score(split=split, metric=metric, value=value)
+        for split, values in (("public", public), ("private", private))
+        for metric, value in values.items()
+    ]
+
+
 def _seed(session, settings: Settings) -> None:
-    users = {name: User(name=name, role=role) for name, role in [("alice", Role.competitor), ("judy", Role.judge)]}
+    people = [("alice", Role.competitor), ("judy", Role.judge), ("olga", Role.organiser), ("bob", Role.competitor)]
+    users = {name: User(name=name, role=role) for name, role in people}
     start = datetime(2026, 1, 1, tzinfo=UTC)
     challenge = Challenge(slug=SLUG, title=TITLE, spec=SPEC, answers_digest="0" * 64)
     challenge.phases = [Phase(name="development", starts_at=start, ends_at=start + timedelta(days=59))]
@@ -74,22 +159,13 @@ def _seed(session, settings: Settings) -> None:
     session.add(team)
     session.flush()
     session.add(TeamMember(team_id=team.id, user_id=users["alice"].id, challenge_id=challenge.id))
-    submission = Submission(
-        challenge_id=challenge.id,
-        team_id=team.id,
-        user_id=users["alice"].id,
-        filename="predictions.csv",
-        file_digest="f" * 64,
-        size_bytes=1234,
-        state=SubmissionState.scored,
-        scored_at=datetime.now(UTC),
-    )
-    submission.scores = [
-        Score(split=split, metric=metric, value=value)
-        for split, values in (("public", PUBLIC), ("private", PRIVATE))
-        for metric, value in values.items()
-    ]
-    session.add(submission)
+    submission = _submission(challenge.id, team.id, users["alice"].id, SUBMITTED_AT)
+    submission.scores = _scores(PUBLIC, PRIVATE)
+    failed = _submission(
+        challenge.id, team.id, users["alice"].id, SUBMITTED_AT + timedelta(hours=1),
+        filename="broken.csv", state=SubmissionState.failed, scored_at=None, error=FAILURE,
+    )  # fmt: skip
+    session.add_all([submission, failed])
     description = settings.challenges_dir / SLUG / "description.md"
     description.parent.mkdir(parents=True, exist_ok=True)
     description.write_text(DESCRIPTION, encoding="utf-8")
@@ -97,14 +173,15 @@ def _seed(session, settings: Settings) -> None:
 
 @pytest.fixture
 def seeded(db: Database, db_settings: Settings) -> Iterator[Seeded]:
-    """A migrated database with a competitor (alice, team Owls, one scored submission) and a judge (judy)."""
+    """A migrated database: competitor alice (team Owls: one scored, one failed submission), competitor bob
+    (no team), judge judy and organiser olga."""
     with db.session() as session:
         _seed(session, db_settings)
     yield Seeded(database=db, settings=db_settings)
     close_databases()
 
 
-def _app_script(settings: "Settings", user: "str | None") -> None:  # runs as a script: no imports in scope
+def _app_script(settings: "Settings", user: "str | None") -> None:  # noqa: UP037 (runs as a script: no imports in scope)
     from leaderboard.main import run
 
     run(settings, identify=lambda: user)

@@ -87,9 +87,7 @@ def test_no_user_shows_not_signed_in(open_app) -> None:
     assert not app.dataframe
 
 
-def test_entry_point_without_forwarded_header_shows_not_signed_in(
-    seeded, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_entry_point_without_forwarded_header_shows_not_signed_in(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARENA_DATA_DIR", str(seeded.settings.data_dir))
     monkeypatch.setenv("ARENA_DATABASE_URL", seeded.settings.db_url)
     app = AppTest.from_file(str(app_path()), default_timeout=60)
@@ -112,3 +110,25 @@ def test_a_board_the_scoring_room_cannot_rank_is_explained_not_crashed(open_app,
     assert not app.exception
     assert "Leaderboard unavailable" in [title.value for title in app.title]
     assert "'sparkle'" in app.error[0].value
+
+
+def test_sidebar_offers_each_role_its_pages_and_the_address_follows(open_app) -> None:
+    competitor = open_app("alice")
+    judge = open_app("judy")
+    organiser = open_app("olga")
+
+    assert competitor.sidebar.radio[0].options == ["Challenges", "Leaderboard", "Plots", "My team", "Datasets"]
+    assert judge.sidebar.radio[0].options[-1] == "Judges' console"
+    assert organiser.sidebar.radio[0].options[-2:] == ["Judges' console", "Organiser"]
+    app = competitor.sidebar.radio[0].set_value("Plots").run()
+    assert [title.value for title in app.title] == ["Plots"]
+    assert app.query_params["page"] == "plots"
+    assert [title.value for title in app.run().title] == ["Plots"]
+
+
+def test_challenge_pages_name_an_unknown_challenge(open_app) -> None:
+    for page in ("plots", "my-team", "judges"):
+        app = open_app("judy", page=page, challenge="unknown")
+
+        assert [title.value for title in app.title] == ["Challenge not found"]
+        assert not app.dataframe
