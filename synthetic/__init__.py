@@ -13,6 +13,7 @@ from synthetic.metadata import MetadataSpec, detect_metadata, read_metadata_yaml
 from synthetic.pipeline import read_replica_dir, read_tables, replicate, write_replica_dir
 from synthetic.publish import publish_dataset
 from synthetic.reference import generate_reference
+from synthetic.related import RelatedReplica
 from synthetic.replica import Replica
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "GateThresholds",
     "InputDataError",
     "MetadataSpec",
+    "RelatedReplica",
     "Replica",
     "SyntheticError",
     "detect_metadata",

@@ -3,8 +3,10 @@
 Gates (thresholds in :class:`GateThresholds`): SDMetrics DiagnosticReport score (validity and
 structure, = 1.0), QualityReport score (column shapes and pair trends, ≥ 0.80), NewRowSynthesis
 (share of synthetic rows that copy no source row, ≥ 0.99), identifying PII values shared with the
-source (= 0) and rare source categories leaking into the replica (= 0). The result is a dataset
-card (see :mod:`synthetic.card`).
+source (= 0), rare source categories leaking into the replica (= 0), and — when source rows were
+held out — SDMetrics DCROverfittingProtection (replica rows must not sit closer to the training
+rows than to the held-out ones, ≥ 0.25; a copy scores 0), and — for related tables — foreign keys without a parent
+row (= 0). The result is a dataset card (see :mod:`synthetic.card`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sdmetrics.single_table import DCROverfittingProtection, NewRowSynthesis
 from synthetic.errors import InputDataError
 from synthetic.metadata import IDENTIFYING_KINDS, MetadataSpec, TableSpec
 from synthetic.prepare import RARE_LABEL, merge_rare_categories, rare_categories
+from synthetic.related import foreign_key_orphans
 
 __all__ = ["GateThresholds", "evaluate_replica"]
 
@@ -34,6 +37,14 @@ class GateThresholds(BaseModel):
     pii_overlap_max: int = Field(0, ge=0, description="Identifying PII values present in both source and replica.")
     rare_category_leaks_max: int = Field(0, ge=0, description="Rare source categories appearing in the replica.")
     rare_category_min_rows: int = Field(10, ge=1, description="A category with fewer source rows is rare.")
+    dcr_overfitting_protection_min: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="SDMetrics DCROverfittingProtection score (gated when rows are held out): "
+        "min(1, 2 × share of replica rows closer to a held-out row than to a training row).",
+    )
+    foreign_key_orphans_max: int = Field(0, ge=0, description="Replica foreign keys with no parent row.")
 
 
 def _gate(value: float, threshold: float, op: str) -> dict[str, Any]:
@@ -181,8 +192,8 @@ def evaluate_replica(
         synthetic: Table name → replica DataFrame (same tables).
         metadata: The reviewed metadata the replica was fitted with.
         thresholds: Gate pass marks (defaults: :class:`GateThresholds`).
-        holdout: Source rows kept out of fitting; when given, the card reports SDMetrics'
-            distance-to-closest-record overfitting protection per table (informational, not a gate).
+        holdout: Source rows kept out of fitting; when given, SDMetrics' distance-to-closest-record
+            overfitting protection is measured per table and gated (worst table).
 
     Returns:
         The card dict: ``gates`` (name → value, threshold, op, passed), ``passed``, per-table
@@ -215,10 +226,17 @@ def evaluate_replica(
         "pii_overlap": _gate(worst["pii_overlap"], thresholds.pii_overlap_max, "<="),
         "rare_category_leaks": _gate(worst["rare_category_leaks"], thresholds.rare_category_leaks_max, "<="),
     }
+    dcr = [t["distance_to_closest_record"]["score"] for t in tables.values() if t["distance_to_closest_record"]]
+    if dcr:
+        gates["dcr_overfitting_protection"] = _gate(min(dcr), thresholds.dcr_overfitting_protection_min, ">=")
+    orphans = foreign_key_orphans(synthetic, metadata.relationships)
+    if orphans:
+        gates["foreign_key_orphans"] = _gate(sum(orphans.values()), thresholds.foreign_key_orphans_max, "<=")
     return {
         "gates": gates,
         "passed": all(g["passed"] for g in gates.values()),
         "tables": tables,
+        "foreign_key_orphans": orphans,
         "thresholds": thresholds.model_dump(),
         "sdmetrics_version": sdmetrics.__version__,
     }

@@ -175,7 +175,13 @@ def detect_metadata(tables: dict[str, pd.DataFrame]) -> MetadataSpec:
         }
         specs[table] = TableSpec(primary_key=primary_key if isinstance(primary_key, str) else None, columns=columns)
     relationships = [
-        Relationship(**{k: r[k] for k in Relationship.model_fields}) for r in detected.get("relationships", [])
+        Relationship(
+            parent_table=r["parent_table_name"],
+            parent_primary_key=r["parent_primary_key"],
+            child_table=r["child_table_name"],
+            child_foreign_key=r["child_foreign_key"],
+        )
+        for r in detected.get("relationships", [])
     ]
     for rel in relationships:
         specs[rel.child_table].columns[rel.child_foreign_key].key = "foreign"

@@ -17,20 +17,26 @@ import pyarrow.parquet as pq
 from synthetic.card import write_card
 from synthetic.errors import InputDataError
 from synthetic.gates import GateThresholds, evaluate_replica
-from synthetic.io import read_table
+from synthetic.io import read_table, source_name
 from synthetic.metadata import MetadataSpec
+from synthetic.related import RelatedReplica
 from synthetic.replica import Replica
 
 __all__ = ["read_replica_dir", "read_tables", "replicate", "write_replica_dir"]
 
 
-def read_tables(paths: list[Path]) -> dict[str, pd.DataFrame]:
-    """Read CSV/Parquet files into ``{file stem: DataFrame}`` (stems must differ)."""
+def read_tables(paths: list[Path], *, memory_budget_bytes: int | None = None) -> dict[str, pd.DataFrame]:
+    """Read CSV/Parquet files or ``<SQLAlchemy URL>#<table>`` sources into ``{name: DataFrame}``.
+
+    A file's table name is its stem, a SQL table's its name (names must differ); see
+    :func:`synthetic.read_table` for ``memory_budget_bytes``.
+    """
     tables: dict[str, pd.DataFrame] = {}
-    for path in map(Path, paths):
-        if path.stem in tables:
-            raise InputDataError(f"two inputs are named {path.stem!r}: table names come from file names")
-        tables[path.stem] = read_table(path)
+    for path in paths:
+        name = source_name(path)
+        if name in tables:
+            raise InputDataError(f"two inputs are named {name!r}: table names come from file names")
+        tables[name] = read_table(path, memory_budget_bytes=memory_budget_bytes)
     return tables
 
 
@@ -45,10 +51,14 @@ def replicate(
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Fit a replica of ``tables``, sample ``rows`` rows and evaluate it.
 
+    One table is fitted with :class:`synthetic.Replica` (GaussianCopula); 2–5 tables linked by the
+    metadata's relationships with :class:`synthetic.RelatedReplica` (HMA).
+
     Args:
         tables: Table name → source DataFrame.
         metadata: Reviewed metadata.
-        rows: Synthetic rows to sample.
+        rows: Synthetic rows to sample (of the top parent table when the tables are related; the
+            other tables follow at the same scale).
         seed: Sampling seed (also picks the held-out rows).
         thresholds: Gate pass marks.
         holdout_fraction: Share of source rows kept out of fitting (0 ≤ f < 0.5) to measure
@@ -60,6 +70,8 @@ def replicate(
     if not 0 <= holdout_fraction < 0.5:
         raise InputDataError(f"holdout_fraction must be within [0, 0.5) (got {holdout_fraction})")
     thresholds = thresholds or GateThresholds()
+    if len(tables) > 1:
+        return _replicate_related(tables, metadata, rows, seed, thresholds, holdout_fraction)
     train, holdout = {}, {}
     for name, frame in tables.items():
         held = frame.sample(frac=holdout_fraction, random_state=seed) if holdout_fraction else frame.iloc[:0]
@@ -68,6 +80,27 @@ def replicate(
     synthetic = replica.sample(rows, seed)
     card = evaluate_replica(train, synthetic, metadata, thresholds=thresholds, holdout=holdout)
     card["generator"] = {**replica.describe(), "seed": seed, "rows": rows, "holdout_fraction": holdout_fraction}
+    return synthetic, card
+
+
+def _replicate_related(
+    tables: dict[str, pd.DataFrame],
+    metadata: MetadataSpec,
+    rows: int,
+    seed: int,
+    thresholds: GateThresholds,
+    holdout_fraction: float,
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    if holdout_fraction:
+        raise InputDataError("holdout_fraction is not supported for related tables yet (use 0)")
+    if rows < 1:
+        raise InputDataError(f"rows must be at least 1 (got {rows})")
+    replica = RelatedReplica.fit(tables, metadata, rare_min_rows=thresholds.rare_category_min_rows)
+    children = {r.child_table for r in replica.relationships}
+    root = next(name for name in tables if name not in children)
+    synthetic = replica.sample(rows / len(tables[root]), seed)
+    card = evaluate_replica(tables, synthetic, metadata, thresholds=thresholds)
+    card["generator"] = {**replica.describe(), "seed": seed, "rows": rows, "root_table": root, "holdout_fraction": 0.0}
     return synthetic, card
 
 

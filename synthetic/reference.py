@@ -8,7 +8,6 @@ chunks can run in worker processes today and on a cluster later; the output depe
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,16 +15,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from tqdm import tqdm
 
+from synthetic.chunks import SCHEDULERS, Scheduler, run_chunks
 from synthetic.errors import InputDataError, SyntheticError
 from synthetic.sampling import (
     affine_serials,
+    concat_text,
     sample_cccd,
     sample_company_names,
     sample_family_names,
     sample_full_names,
     sample_phones,
     sample_tax_codes,
+    zero_padded,
 )
 from synthetic.vietnam import (
     AGE_BANDS,
@@ -150,7 +153,7 @@ class _World:
 
 
 def _ids(prefix: str, index: np.ndarray, width: int) -> np.ndarray:
-    return (prefix + pd.Series(index.astype(np.int64)).astype(str).str.zfill(width)).to_numpy(dtype=object)
+    return concat_text(prefix, zero_padded(index, width))
 
 
 def _write(df: pd.DataFrame, table: str, path: Path) -> None:
@@ -525,28 +528,46 @@ def _people_chunk(world: _World, chunk: int, start: int, count: int) -> tuple[pd
     return households, people
 
 
-def _run_chunk(args: tuple[_World, int, int, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return _people_chunk(*args)
+def _people_chunk_tables(world: _World, chunk: int, start: int, count: int) -> tuple[pa.Table, pa.Table]:
+    """:func:`_people_chunk` as Arrow tables (converted in the worker; cheap to send back)."""
+    return tuple(  # type: ignore[return-value]
+        pa.Table.from_pandas(frame, schema=TABLE_SCHEMAS[name], preserve_index=False)
+        for name, frame in zip(("households", "people"), _people_chunk(world, chunk, start, count), strict=True)
+    )
 
 
 def generate_reference(
-    people: int, seed: int, out_dir: Path, *, chunk_size: int = 50_000, workers: int = 1
+    people: int,
+    seed: int,
+    out_dir: Path,
+    *,
+    chunk_size: int = 50_000,
+    workers: int = 1,
+    progress: bool = False,
+    scheduler: Scheduler = "local",
+    address: str | None = None,
 ) -> dict[str, Path]:
     """Generate the reference tables of a synthetic Vietnam as Parquet files.
 
     Args:
         people: Number of people (≥ 1).
-        seed: Random seed; the same ``(people, seed, chunk_size)`` gives byte-identical files.
+        seed: Random seed; the same ``(people, seed, chunk_size)`` gives byte-identical files,
+            whatever ``workers``, ``scheduler`` or ``address``.
         out_dir: Folder to write ``<table>.parquet`` into (created if missing).
         chunk_size: People per independent chunk (chunk ``i`` is seeded from ``(seed, i)``).
-        workers: Processes generating people chunks (1: in this process).
+        workers: Processes generating people chunks (1: in this process); with ``scheduler="dask"``
+            and no ``address``, the workers of the LocalCluster started for the run.
+        progress: Show a progress bar (people written) on stderr.
+        scheduler: ``local`` or ``dask`` (chunks run on a Dask cluster, streamed back in order).
+        address: Dask scheduler address (e.g. ``tcp://10.0.0.5:8786``); None starts a LocalCluster.
 
     Returns:
         Table name → Parquet path, for provinces, communes, households, people, enterprises,
         products and sales.
 
     Raises:
-        InputDataError: ``people``, ``chunk_size`` or ``workers`` out of range.
+        InputDataError: ``people``, ``chunk_size``, ``workers`` or ``scheduler`` out of range.
+        SyntheticError: The Dask cluster cannot be reached.
     """
     if people < 1:
         raise InputDataError(f"people must be at least 1 (got {people})")
@@ -554,6 +575,8 @@ def generate_reference(
         raise InputDataError(f"chunk_size must be within 1…{_MAX_CHUNK} (got {chunk_size})")
     if workers < 1:
         raise InputDataError(f"workers must be at least 1 (got {workers})")
+    if scheduler not in SCHEDULERS:
+        raise InputDataError(f"scheduler must be one of {', '.join(SCHEDULERS)} (got {scheduler!r})")
     most = _CCCD_SERIALS // _cccd_slots(chunk_size) * chunk_size
     if people > most:
         raise InputDataError(f"people must be at most {most:,} with chunk_size {chunk_size:,} (got {people:,})")
@@ -573,22 +596,16 @@ def generate_reference(
     _write(sales, "sales", paths["sales"])
 
     world = _world(seed, communes, enterprises, _cccd_slots(chunk_size))
-    jobs = [(world, i, start, min(chunk_size, people - start)) for i, start in enumerate(range(0, people, chunk_size))]
+    jobs = [(i, start, min(chunk_size, people - start)) for i, start in enumerate(range(0, people, chunk_size))]
+    results = run_chunks(_people_chunk_tables, world, jobs, workers=workers, scheduler=scheduler, address=address)
     writers = {t: pq.ParquetWriter(paths[t], TABLE_SCHEMAS[t], compression="zstd") for t in ("households", "people")}
     try:
-        if workers == 1 or len(jobs) == 1:
-            results = map(_run_chunk, jobs)
-            _drain(results, writers)
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                _drain(pool.map(_run_chunk, jobs), writers)
+        with tqdm(total=people, unit=" people", unit_scale=True, disable=not progress, desc="people") as bar:
+            for households, people_table in results:
+                writers["households"].write_table(households)
+                writers["people"].write_table(people_table)
+                bar.update(people_table.num_rows)
     finally:
         for writer in writers.values():
             writer.close()
     return paths
-
-
-def _drain(results, writers: dict[str, pq.ParquetWriter]) -> None:  # type: ignore[no-untyped-def]
-    for households, people in results:
-        for name, frame in (("households", households), ("people", people)):
-            writers[name].write_table(pa.Table.from_pandas(frame, schema=TABLE_SCHEMAS[name], preserve_index=False))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthetic.vietnam import (
     CARRIER_PREFIXES,
@@ -23,6 +25,7 @@ from synthetic.vietnam import (
 
 __all__ = [
     "affine_serials",
+    "concat_text",
     "random_birth_codes",
     "sample_cccd",
     "sample_company_names",
@@ -30,6 +33,7 @@ __all__ = [
     "sample_full_names",
     "sample_phones",
     "sample_tax_codes",
+    "zero_padded",
 ]
 
 _RARE_SHARE = 1.0 - sum(share for *_, share in FAMILY_NAMES)
@@ -67,7 +71,7 @@ def sample_full_names(
     f_giv = _choice(rng, FEMALE_GIVEN, None, n)
     middle = np.where(male, m_mid, f_mid)
     given = np.where(male, m_giv, f_giv)
-    return pd.Series(family).str.cat([pd.Series(middle), pd.Series(given)], sep=" ").to_numpy(dtype=object)
+    return concat_text(family, " ", middle, " ", given)
 
 
 def sample_company_names(rng: np.random.Generator, n: int, labels: np.ndarray | None = None) -> np.ndarray:
@@ -90,8 +94,15 @@ def affine_serials(index: np.ndarray, modulus: int, seed: int) -> np.ndarray:
     return (index.astype(np.int64) % modulus * a + b) % modulus
 
 
-def _zfill(values: np.ndarray, width: int) -> pd.Series:
-    return pd.Series(values.astype(np.int64)).astype(str).str.zfill(width)
+def zero_padded(values: np.ndarray, width: int) -> pa.Array:
+    """Non-negative integers as text, left-padded with zeros to ``width`` (like ``str.zfill``)."""
+    return pc.utf8_lpad(pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string()), width, "0")
+
+
+def concat_text(*parts: str | np.ndarray | pa.Array) -> np.ndarray:
+    """Element-wise concatenation of strings, text arrays and :func:`zero_padded` arrays (in Arrow)."""
+    columns = [part if isinstance(part, str | pa.Array) else pa.array(part, type=pa.string()) for part in parts]
+    return pc.binary_join_element_wise(*columns, "").to_numpy(zero_copy_only=False)
 
 
 def sample_cccd(
@@ -114,20 +125,22 @@ def sample_cccd(
     century_digit = (year // 100 - 19) * 2 + np.where(male, 0, 1)
     if serial is None:
         serial = rng.integers(0, 1_000_000, size=len(year))
-    codes = pd.Series(birth_codes).astype(str)
-    return (codes + _zfill(century_digit, 1) + _zfill(year % 100, 2) + _zfill(serial, 6)).to_numpy(dtype=object)
+    codes = pd.Series(birth_codes).astype(str).to_numpy(dtype=object)
+    return concat_text(codes, zero_padded(century_digit, 1), zero_padded(year % 100, 2), zero_padded(serial, 6))
 
 
 def sample_phones(rng: np.random.Generator, n: int) -> np.ndarray:
     """10-digit mobile numbers with a Vietnamese carrier prefix (market-share weighted)."""
     prefixes = _choice(rng, tuple(p for _, p, _ in CARRIER_PREFIXES), [w for *_, w in CARRIER_PREFIXES], n)
-    return (pd.Series(prefixes) + _zfill(rng.integers(0, 10_000_000, size=n), 7)).to_numpy(dtype=object)
+    return concat_text(prefixes, zero_padded(rng.integers(0, 10_000_000, size=n), 7))
 
 
 def sample_tax_codes(province_codes: np.ndarray, index: np.ndarray, seed: int) -> np.ndarray:
     """10-digit enterprise tax codes: 2-digit province code + 8-digit serial unique per index."""
     serial = affine_serials(index, 100_000_000, seed)
-    return (pd.Series(province_codes).astype(str).str.zfill(2) + _zfill(serial, 8)).to_numpy(dtype=object)
+    return concat_text(
+        pd.Series(province_codes).astype(str).str.zfill(2).to_numpy(dtype=object), zero_padded(serial, 8)
+    )
 
 
 def random_birth_codes(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from arena.db import Database
@@ -24,6 +25,15 @@ from synthetic import (
 __all__ = ["app"]
 
 app = typer.Typer(no_args_is_help=True)
+_INPUTS_HELP = (
+    "CSV/Parquet files (table name = file name) or SQL tables as '<SQLAlchemy URL>#<table>' "
+    "(e.g. 'postgresql+psycopg://user@host/db#people')."
+)
+
+
+def _read(inputs: list[str]) -> dict[str, pd.DataFrame]:
+    """The input tables, refused before loading when over ``synth_memory_budget_bytes``."""
+    return read_tables(inputs, memory_budget_bytes=get_settings().synth_memory_budget_bytes)  # type: ignore[arg-type]
 
 
 @app.command("reference")
@@ -32,27 +42,41 @@ def reference(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed → identical files).")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet tables.")],
     chunk_size: Annotated[int, typer.Option("--chunk-size", help="People per independent chunk.")] = 50_000,
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes (or LocalCluster workers).")] = 1,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    scheduler: Annotated[str, typer.Option("--scheduler", help="local or dask.")] = "local",
+    address: Annotated[
+        str | None, typer.Option("--address", help="Dask scheduler address (default: start a LocalCluster).")
+    ] = None,
 ) -> None:
     """Generate the reference tables (people, locations, enterprises, products)."""
-    paths = generate_reference(people, seed, out, chunk_size=chunk_size, workers=workers)
+    paths = generate_reference(
+        people,
+        seed,
+        out,
+        chunk_size=chunk_size,
+        workers=workers,
+        progress=progress,
+        scheduler=scheduler,  # type: ignore[arg-type]  # checked by generate_reference
+        address=address,
+    )
     for table, path in paths.items():
         typer.echo(f"{table}: {path}")
 
 
 @app.command("detect")
 def detect(
-    inputs: Annotated[list[Path], typer.Argument(help="CSV/Parquet tables (table name = file name).")],
+    inputs: Annotated[list[str], typer.Argument(help=_INPUTS_HELP)],
     out: Annotated[Path, typer.Option("--out", help="Metadata YAML to write for review.")],
 ) -> None:
     """Detect and review the metadata of tables; write it as YAML."""
-    path = write_metadata_yaml(detect_metadata(read_tables(inputs)), out)
+    path = write_metadata_yaml(detect_metadata(_read(inputs)), out)
     typer.echo(f"metadata written to {path}: review every column (sdtype, pii) before replicating")
 
 
 @app.command("replicate")
 def replicate_command(
-    inputs: Annotated[list[Path], typer.Argument(help="CSV/Parquet source table (table name = file name).")],
+    inputs: Annotated[list[str], typer.Argument(help=_INPUTS_HELP + " 2-5 related tables: an HMA replica.")],
     metadata: Annotated[Path, typer.Option("--metadata", help="Reviewed metadata YAML.")],
     rows: Annotated[int, typer.Option("--rows", help="Synthetic rows to sample.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the replica tables and card.")],
@@ -62,7 +86,7 @@ def replicate_command(
     ] = 0.0,
 ) -> None:
     """Fit a replica, sample it, evaluate the gates and write tables + card."""
-    tables, card = replicate(read_tables(inputs), read_metadata_yaml(metadata), rows, seed, holdout_fraction=holdout)
+    tables, card = replicate(_read(inputs), read_metadata_yaml(metadata), rows, seed, holdout_fraction=holdout)
     write_replica_dir(out, tables, card)
     for name, gate in card["gates"].items():
         typer.echo(

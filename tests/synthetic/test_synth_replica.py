@@ -130,7 +130,7 @@ def test_loading_something_else_than_a_replica_fails_clearly(tmp_path):
         Replica.load(path)
 
 
-def test_holdout_measures_distance_to_closest_record(enterprises_source, enterprises_metadata):
+def test_holdout_gates_distance_to_closest_record(enterprises_source, enterprises_metadata):
     train = {"enterprises": enterprises_source["enterprises"].iloc[:150].reset_index(drop=True)}
     holdout = {"enterprises": enterprises_source["enterprises"].iloc[150:].reset_index(drop=True)}
 
@@ -141,6 +141,13 @@ def test_holdout_measures_distance_to_closest_record(enterprises_source, enterpr
     assert dcr["holdout_rows"] == 75 and card["tables"]["enterprises"]["source_rows"] == 225
     assert 0 <= dcr["score"] <= 1
     assert copied["tables"]["enterprises"]["distance_to_closest_record"]["closer_to_training"] == 1.0
+    assert card["gates"]["dcr_overfitting_protection"]["passed"], card["gates"]
+    gate = copied["gates"]["dcr_overfitting_protection"]
+    assert not gate["passed"] and gate["value"] == 0.0 and gate["threshold"] == 0.25
+    strict = evaluate_replica(
+        train, train, enterprises_metadata, holdout=holdout, thresholds=GateThresholds(dcr_overfitting_protection_min=0)
+    )
+    assert strict["gates"]["dcr_overfitting_protection"]["passed"]
     assert "held-out rows" in render_card_markdown(card)
     with pytest.raises(InputDataError, match="holdout_fraction"):
         replicate(enterprises_source, enterprises_metadata, 10, seed=1, holdout_fraction=0.7)

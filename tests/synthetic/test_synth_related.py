@@ -1,0 +1,56 @@
+"""Related tables (households + people) replicated with HMA: keys, integrity, per-table gates."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from synthetic import InputDataError, RelatedReplica, detect_metadata, evaluate_replica, replicate
+from synthetic.related import foreign_key_orphans
+
+HOUSEHOLDS = 60
+
+
+@pytest.fixture(scope="module")
+def family_tables(reference: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """60 households and their people (a few hundred rows)."""
+    households = reference["households"].head(HOUSEHOLDS).reset_index(drop=True)
+    people = reference["people"][reference["people"]["household_id"].isin(households["household_id"])]
+    return {"households": households, "people": people.reset_index(drop=True)}
+
+
+@pytest.fixture(scope="module")
+def related(family_tables):
+    """(replica tables, card) of an HMA replica sampled at the source's size."""
+    return replicate(family_tables, detect_metadata(family_tables), HOUSEHOLDS, seed=3)
+
+
+def test_hma_replica_keeps_every_foreign_key_and_gates_each_table(related, family_tables):
+    tables, card = related
+    households, people = tables["households"], tables["people"]
+
+    assert len(households) == HOUSEHOLDS and len(people) > HOUSEHOLDS
+    assert households["household_id"].is_unique and people["person_id"].is_unique
+    assert people["household_id"].isin(households["household_id"]).all()
+    assert foreign_key_orphans(tables, detect_metadata(family_tables).relationships) == {"people.household_id": 0}
+    assert card["gates"]["foreign_key_orphans"] == {"value": 0.0, "threshold": 0, "op": "<=", "passed": True}
+    assert set(card["tables"]) == {"households", "people"}
+    assert card["tables"]["people"]["pii_overlap"]["cccd"] == 0
+    assert not households["household_id"].isin(family_tables["households"]["household_id"]).any()
+    assert list(people.columns) == list(family_tables["people"].columns)
+    assert card["generator"]["synthesizer"] == "HMASynthesizer" and card["generator"]["root_table"] == "households"
+
+
+def test_orphans_in_a_replica_fail_the_gate_and_in_a_source_are_refused(related, family_tables):
+    metadata = detect_metadata(family_tables)
+    broken = {**related[0], "people": related[0]["people"].assign(household_id="HS-nowhere")}
+    bad_source = {**family_tables, "people": family_tables["people"].assign(household_id="H-nowhere")}
+
+    card = evaluate_replica(family_tables, broken, metadata)
+
+    assert not card["gates"]["foreign_key_orphans"]["passed"]
+    assert card["foreign_key_orphans"]["people.household_id"] == len(broken["people"])
+    with pytest.raises(InputDataError, match=r"foreign key people.household_id: \d+ value\(s\) have no parent row"):
+        RelatedReplica.fit(bad_source, metadata)
+    with pytest.raises(InputDataError, match="2 to 5 tables"):
+        RelatedReplica.fit({f"t{i}": family_tables["people"] for i in range(6)}, metadata)
