@@ -9,11 +9,27 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
-__all__ = ["Settings", "get_settings"]
+from arena.errors import ConfigurationError
+
+__all__ = ["SandboxProfile", "Settings", "get_settings"]
+
+
+_PLACEHOLDER_PASSWORDS = {"postgres", "password", "changeme", "secret", "arena", "admin"}
+
+
+class SandboxProfile(BaseModel):
+    """A sandbox size a competitor may choose when starting a server (see ``Settings.sandbox_profiles``)."""
+
+    description: str = Field("", description="What the choice is for, shown in the spawn form.")
+    mem_bytes: int = Field(description="Memory limit of the sandbox (bytes).")
+    cpus: float = Field(1.0, description="CPU cores (docker spawner only: bubblewrap has no CPU-share limit).")
+    max_processes: int | None = Field(None, description="Process-count limit (None: sandbox_max_processes).")
 
 
 class Settings(BaseSettings):
@@ -52,8 +68,43 @@ class Settings(BaseSettings):
     sandbox_mem_bytes: int = Field(2 * 1024**3, description="Address-space limit of a sandbox process (bytes).")
     sandbox_max_processes: int = Field(256, description="Process-count limit of a sandbox user.")
     sandbox_max_file_bytes: int = Field(1024**3, description="Largest file a sandbox may write (bytes).")
+    sandbox_tmp_bytes: int = Field(
+        512 * 1024**2, description="Size of a sandbox's private /tmp (a tmpfs: it takes RAM, so it is capped)."
+    )
     sandbox_cpu_seconds: int | None = Field(None, description="CPU-time limit of a sandbox process (None: none).")
     spawn_timeout_seconds: int = Field(60, description="How long the hub waits for a sandbox to answer.")
+    sandbox_idle_seconds: int = Field(
+        0, description="Stop a sandbox after this long without activity (jupyterhub-idle-culler; 0: never). "
+        "Production: 3600.",
+    )
+    sandbox_named_servers: int = Field(
+        0, description="Named servers a user may run besides the default one (e.g. one per challenge; 0: none)."
+    )
+    sandbox_profiles: dict[str, SandboxProfile] = Field(
+        default_factory=dict,
+        description='Sizes offered at spawn, first = default, e.g. {"small": {"mem_bytes": 2147483648, "cpus": 1}, '
+        '"large": {"mem_bytes": 8589934592, "cpus": 2}} (JSON in ARENA_SANDBOX_PROFILES); empty: no choice.',
+    )
+
+    # --- production spawner (Docker) -------------------------------------------
+    spawner: Literal["bwrap", "docker"] = Field(
+        "bwrap", description="How sandboxes run: bubblewrap on this host, or DockerSpawner containers."
+    )
+    sandbox_image: str = Field("data-arena/sandbox:0.1.0", description="Image of the sandbox containers (docker).")
+    sandbox_docker_network: str = Field(
+        "data-arena-sandboxes", description="Internal Docker network the sandbox containers join (docker)."
+    )
+    sandbox_datasets_volume: str = Field(
+        "data-arena-datasets", description="Docker volume of the published datasets, mounted read-only at /datasets."
+    )
+    sandbox_challenges_volume: str = Field(
+        "data-arena-challenges", description="Docker volume of the public challenge files, read-only at /challenges."
+    )
+    sandbox_home_volume: str = Field(
+        "data-arena-home-{username}", description="Per-user Docker volume of a home ({username} is filled in)."
+    )
+    sandbox_cpu_limit: float = Field(1.0, description="CPU cores a sandbox container may use (docker).")
+    hub_host: str = Field("hub", description="Host name sandbox containers reach the hub container by (docker).")
 
     # --- scoring -------------------------------------------------------------
     submission_max_bytes: int = Field(50 * 1024**2, description="Largest accepted submission file (bytes).")
@@ -63,9 +114,46 @@ class Settings(BaseSettings):
     watchdog_stale_seconds: float = Field(60.0, description="A 'scoring' row with an older heartbeat is re-queued.")
     embedded_worker: bool = Field(True, description="Run one scoring worker inside the scoring service process.")
 
+    # --- synthetic data --------------------------------------------------------
+    synth_memory_budget_bytes: int | None = Field(
+        4 * 1024**3,
+        description="Largest estimated in-memory size of one input table of `arena synth` (bytes; "
+        "estimated before loading from file size, Parquet footer or SQL row count). None: no limit.",
+    )
+
+    # --- operations ----------------------------------------------------------
+    production: bool = Field(
+        False, description="A real deployment: refuse to start with default secrets (no database password, SQLite)."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines of the scoring service and workers: text, or one JSON object per line."
+    )
+    log_level: str = Field("INFO", description="Lowest level logged (DEBUG, INFO, WARNING, ERROR).")
+    metrics_latency_window: int = Field(
+        1000, description="Newest scored submissions the /metrics scoring-latency summary is computed over."
+    )
+
     # --- demo ----------------------------------------------------------------
     demo_people: int = Field(2000, description="People in the demo's reference data.")
     demo_seed: int = Field(7, description="Seed of the demo's reference data and example challenge.")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        problems = self.default_secrets()
+        if self.production and problems:
+            raise ConfigurationError("ARENA_PRODUCTION is on but " + "; ".join(problems))
+        return self
+
+    def default_secrets(self) -> list[str]:
+        """What in these settings is a development default no deployment may keep (empty: none)."""
+        if self.database_url is None or self.database_url.startswith("sqlite"):
+            return ["the database is the SQLite default: set ARENA_DATABASE_URL=postgresql+psycopg://USER:PW@HOST/DB"]
+        url = make_url(self.database_url)
+        if not url.password:
+            return [f"ARENA_DATABASE_URL has no password (user {url.username!r} on {url.host}): put one in the URL"]
+        if str(url.password).lower() in _PLACEHOLDER_PASSWORDS:
+            return [f"ARENA_DATABASE_URL uses the placeholder password {url.password!r}: choose a real one"]
+        return []
 
     @cached_property
     def resolved_data_dir(self) -> Path:

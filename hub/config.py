@@ -15,7 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from arena.errors import ConfigurationError
 from arena.settings import Settings
+from hub.culling import culler_role, culler_service
+from hub.docker_config import configure_docker
+from hub.profiles import configure_profiles
 
 __all__ = [
     "OPS_SERVICE",
@@ -110,7 +114,7 @@ def service_definitions(settings: Settings) -> list[dict[str, Any]]:
             "name": "leaderboard",
             "url": f"http://127.0.0.1:{settings.leaderboard_port}",
             "command": [
-                _bin("jhsingle-native-proxy"),
+                *(sys.executable, "-m", "hub.leaderboard_proxy"),
                 *("--ip", "127.0.0.1", "--port", str(settings.leaderboard_port)),
                 *("--destport", str(settings.streamlit_port), "--authtype", "oauth", "--forward-user-info"),
                 *(_bin("streamlit"), "run", str(REPO_ROOT / "leaderboard" / "app.py"), *streamlit_args),
@@ -122,6 +126,19 @@ def service_definitions(settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
+def _configure_named_servers(c: Any, settings: Settings) -> None:
+    """Let each user run ``sandbox_named_servers`` named servers (e.g. one per challenge)."""
+    if settings.sandbox_named_servers <= 0:
+        return
+    if settings.spawner == "bwrap":  # one network namespace and address per user, not per server
+        raise ConfigurationError(
+            f"ARENA_SANDBOX_NAMED_SERVERS={settings.sandbox_named_servers} needs ARENA_SPAWNER=docker: "
+            "the bubblewrap spawner runs one server per user"
+        )
+    c.JupyterHub.allow_named_servers = True
+    c.JupyterHub.named_server_limit_per_user = settings.sandbox_named_servers
+
+
 def configure(c: Any, settings: Settings, *, managed_services: bool = True) -> None:
     """Fill the JupyterHub config object ``c`` from ``settings``.
 
@@ -129,7 +146,10 @@ def configure(c: Any, settings: Settings, *, managed_services: bool = True) -> N
         c: the traitlets config object of ``jupyterhub_config.py``.
         settings: platform settings.
         managed_services: start the scoring and leaderboard services (tests of the hub
-            alone switch them off).
+            alone switch them off; the idle culler runs whenever ``sandbox_idle_seconds`` > 0).
+
+    Raises:
+        ConfigurationError: the settings ask for something the chosen spawner cannot do.
     """
     from hub.authenticator import ArenaAuthenticator
     from hub.spawner import BwrapSpawner
@@ -151,9 +171,20 @@ def configure(c: Any, settings: Settings, *, managed_services: bool = True) -> N
     c.Spawner.default_url = "/lab"
     c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
 
+    if settings.spawner == "docker":
+        configure_docker(c, settings)
+    _configure_named_servers(c, settings)
+    configure_profiles(c, settings)
+
     ops = {"name": OPS_SERVICE, "api_token": ops_token(settings)}
-    c.JupyterHub.services = [ops, *(service_definitions(settings) if managed_services else [])]
+    culler = culler_service(settings)
+    c.JupyterHub.services = [
+        ops,
+        *(service_definitions(settings) if managed_services else []),
+        *([culler] if culler else []),
+    ]
     c.JupyterHub.load_roles = [
         {"name": "user", "scopes": list(USER_SCOPES)},
         {"name": OPS_SERVICE, "scopes": list(OPS_SCOPES), "services": [OPS_SERVICE]},
+        *([culler_role()] if culler else []),
     ]

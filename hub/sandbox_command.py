@@ -3,9 +3,10 @@
 Layers, outermost first: ``ip netns exec`` (the sandbox's own network), ``setpriv`` (drop to
 the sandbox uid, no groups, no capabilities, no new privileges), ``bwrap`` (new user, pid,
 ipc and uts namespaces; a file system made only of read-only system dirs, the sandbox
-environment, the read-only datasets and challenges, and the user's home) and ``prlimit``
-(address space, processes, file size, CPU time). Whatever is not bound (the hub's state,
-answers, reference data, the database, other homes) does not exist inside.
+environment, the read-only datasets and challenges, the user's home, and a /tmp tmpfs capped
+at ``sandbox_tmp_bytes``) and ``prlimit`` (address space, processes, file size, CPU time).
+Whatever is not bound (the hub's state, answers, reference data, the database, other homes)
+does not exist inside.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def sandbox_argv(settings: Settings, sandbox: Sandbox, command: list[str]) -> li
         *("--ro-bind", str(settings.datasets_dir), "/datasets"),
         *("--ro-bind", str(settings.challenges_dir), "/challenges"),
         *("--bind", str(sandbox.home), SANDBOX_HOME),
-        *("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"),
+        *("--proc", "/proc", "--dev", "/dev", "--size", str(settings.sandbox_tmp_bytes), "--tmpfs", "/tmp"),
         *("--chdir", SANDBOX_HOME, "--setenv", "HOME", SANDBOX_HOME),
         *limit_args(settings),
         *command,

@@ -116,6 +116,8 @@ class BwrapSpawner(LocalProcessSpawner):
     sandbox_port = Integer(8888, config=True, help="Port the server listens on inside its network namespace.")
 
     _sandbox: Sandbox | None = None
+    limits: Settings | None = None
+    """Settings with the limits of the chosen sandbox size (set by ``hub.profiles``; None: the platform's)."""
 
     @property
     def arena_settings(self) -> Settings:
@@ -146,7 +148,8 @@ class BwrapSpawner(LocalProcessSpawner):
         self.ip = sandbox.network.sandbox_ip
         self.port = self.sandbox_port
         self.hub_connect_url = f"http://{sandbox.network.host_ip}:{settings.hub_port}"
-        self.cmd = sandbox_argv(settings, sandbox, [str(settings.sandbox_env_dir / "bin" / "jupyterhub-singleuser")])
+        server = [str(settings.sandbox_env_dir / "bin" / "jupyterhub-singleuser")]
+        self.cmd = sandbox_argv(self.limits or settings, sandbox, server)
         try:
             address = await super().start()
         except Exception:

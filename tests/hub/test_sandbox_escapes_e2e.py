@@ -1,0 +1,256 @@
+"""End to end: escape attempts from a real bubblewrap sandbox, each failing the way it should.
+
+A real hub (with the scoring service) runs competitors alice and bob; code runs in real
+kernels inside their sandboxes, through a real Linux kernel:
+
+- a fork bomb stops at the process limit (``prlimit --nproc``) with EAGAIN, while the hub
+  keeps answering and another competitor's sandbox keeps working;
+- writing a file bigger than ``sandbox_max_file_bytes`` stops at exactly that size with EFBIG
+  (``prlimit --fsize``). That caps one file, not a home: a per-home disk quota needs a file
+  system with quotas (XFS project quotas, ext4 quotas) under ``homes_dir``, which the
+  platform does not set up; /tmp (a tmpfs, i.e. RAM) is full at ``sandbox_tmp_bytes`` (ENOSPC);
+- no name resolves and no outside address is routable (the namespace has no default route);
+- a user's token does not open another user's server or account, and a made-up or revoked
+  token cannot submit to the scoring service.
+
+Reading the answers file and seeing other users' processes are covered by
+``test_sandbox_e2e.py`` (``readable`` and ``foreign_processes`` of its probe).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import harness
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(harness.e2e_missing() is not None, reason=str(harness.e2e_missing()))]
+
+PASSWORD = "correct-horse-battery"
+FILE_LIMIT = 8 * 1024**2  # small, so that hitting it is quick
+TMP_LIMIT = 3 * FILE_LIMIT  # /tmp is a tmpfs (RAM): capped
+NETWORK_PREFIX = "10.216"  # apart from the other end-to-end modules, which may run at the same time
+
+
+@pytest.fixture(scope="module")
+def platform(e2e_root: Path) -> Iterator[harness.HubProcess]:
+    """The real hub with its managed services, competitors alice and bob."""
+    data_dir = e2e_root / f"arena-escapes-{uuid.uuid4().hex[:8]}"
+    users = {"alice": PASSWORD, "bob": PASSWORD}
+    overrides = {
+        "sandbox_max_file_bytes": FILE_LIMIT,
+        "sandbox_tmp_bytes": TMP_LIMIT,
+        "sandbox_network_prefix": NETWORK_PREFIX,
+    }
+    with harness.running_platform(data_dir, users, managed_services=True, **overrides) as hub:
+        yield hub
+
+
+@pytest.fixture(scope="module")
+def tokens(platform: harness.HubProcess) -> dict[str, str]:
+    """Both competitors logged in with their servers running: name → API token."""
+    return {name: harness.spawn(platform, name, PASSWORD)[0] for name in ("alice", "bob")}
+
+
+FORK_BOMB = """
+import errno, json, os, signal, time
+children, refused = [], None
+while refused is None and len(children) < 100_000:
+    try:
+        pid = os.fork()
+    except OSError as error:
+        refused = errno.errorcode[error.errno]
+        break
+    if pid == 0:
+        time.sleep(300)
+        os._exit(0)
+    children.append(pid)
+open("/home/jovyan/bomb-held", "w").write(str(len(children)))
+deadline = time.monotonic() + 90
+while not os.path.exists("/home/jovyan/bomb-release") and time.monotonic() < deadline:
+    time.sleep(0.2)
+for pid in children:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+child = os.fork()
+if child == 0:
+    os._exit(0)
+os.waitpid(child, 0)
+print(json.dumps({"forked": len(children), "refused": refused, "forks_again": True}))
+"""
+
+
+BOB_FORKS = "import os\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)\nprint('bob forks')"
+
+
+def test_fork_bomb_stops_at_the_process_limit_and_the_platform_stays_up(
+    platform: harness.HubProcess, tokens: dict[str, str]
+) -> None:
+    home = platform.settings.homes_dir / "alice"
+    outcome: dict[str, str] = {}
+    bomb = threading.Thread(
+        target=lambda: outcome.update(out=harness.run_code(platform, "alice", tokens["alice"], FORK_BOMB))
+    )
+    bomb.start()
+    deadline = time.monotonic() + 120
+    while not (home / "bomb-held").exists() and bomb.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    # while alice's sandbox is at its process limit: the hub answers, bob's sandbox runs code
+    held = (home / "bomb-held").read_text()
+    hub_status = platform.api("GET", "/").status_code
+    bob_output = harness.run_code(platform, "bob", tokens["bob"], BOB_FORKS)
+    (home / "bomb-release").write_text("")
+    bomb.join(120)
+    result = json.loads(outcome["out"])
+
+    assert result["refused"] == "EAGAIN" and result["forks_again"] is True
+    assert 0 < result["forked"] == int(held) < platform.settings.sandbox_max_processes
+    assert hub_status == 200 and bob_output.strip() == "bob forks"
+    assert harness.run_code(platform, "alice", tokens["alice"], "print(6 * 7)").strip() == "42"
+    assert platform.process.poll() is None
+
+
+FILL_DISK = """
+import errno, json, os
+def fill(path):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    written, chunk = 0, b"x" * 1024**2
+    try:
+        while written <= LIMIT:
+            written += os.write(fd, chunk)
+        return written, None
+    except OSError as error:
+        return written, errno.errorcode[error.errno]
+    finally:
+        os.close(fd)
+result = {"home": fill("/home/jovyan/big.bin"), "tmp": fill("/tmp/big.bin")}
+tmp_total, tmp_error = result["tmp"][0], None
+for index in range(20):  # more files, each within the limit, until the capped /tmp is full
+    written, tmp_error = fill(f"/tmp/more-{index}.bin")
+    tmp_total += written
+    if tmp_error != "EFBIG":
+        break
+result["tmp_full"] = [tmp_total, tmp_error]
+print(json.dumps(result))
+"""
+
+
+def test_a_file_past_the_size_limit_fails_with_efbig_and_tmp_fills_up_at_its_cap(platform: harness.HubProcess, tokens: dict[str, str]) -> None:
+    code = f"LIMIT = {FILE_LIMIT}\n{FILL_DISK}"
+
+    result = json.loads(harness.run_code(platform, "alice", tokens["alice"], code))
+
+    assert result["home"] == [FILE_LIMIT, "EFBIG"] and result["tmp"] == [FILE_LIMIT, "EFBIG"]
+    assert result["tmp_full"][1] == "ENOSPC" and 2 * FILE_LIMIT < result["tmp_full"][0] <= TMP_LIMIT
+    assert (platform.settings.homes_dir / "alice" / "big.bin").stat().st_size == FILE_LIMIT
+
+
+OUTSIDE = """
+import errno, json, os, socket
+def resolve(name):
+    try:
+        return socket.getaddrinfo(name, 443)[0][4][0]
+    except socket.gaierror as error:
+        return "gaierror"
+def connect(host, port):
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        return "connected"
+    except OSError as error:
+        return errno.errorcode.get(error.errno, str(error))
+def send_udp(host, port):
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", (host, port))
+        return "sent"
+    except OSError as error:
+        return errno.errorcode.get(error.errno, str(error))
+routes = [line.split()[1] for line in open("/proc/net/route").read().splitlines()[1:]]
+print(json.dumps({
+    "resolve": {name: resolve(name) for name in ("pypi.org", "github.com")},
+    "connect": {host: connect(host, 443) for host in ("1.1.1.1", "151.101.0.223", HOST_NAMESERVER)},
+    "udp_dns": send_udp("8.8.8.8", 53),
+    "default_route": "00000000" in routes,
+    "resolv_conf": os.path.exists("/etc/resolv.conf"),
+}))
+"""
+
+
+def _host_nameserver() -> str:
+    """The host's first nameserver (the sandbox must not reach it either)."""
+    lines = Path("/etc/resolv.conf").read_text().splitlines() if Path("/etc/resolv.conf").exists() else []
+    servers = [line.split()[1] for line in lines if line.startswith("nameserver") and "." in line]
+    return servers[0] if servers else "9.9.9.9"
+
+
+def test_no_name_resolves_and_no_outside_address_is_routable(
+    platform: harness.HubProcess, tokens: dict[str, str]
+) -> None:
+    nameserver = _host_nameserver()
+    code = f"HOST_NAMESERVER = {nameserver!r}\n{OUTSIDE}"
+
+    result = json.loads(harness.run_code(platform, "alice", tokens["alice"], code))
+
+    assert result["resolve"] == {"pypi.org": "gaierror", "github.com": "gaierror"}
+    assert result["connect"] == {host: "ENETUNREACH" for host in ("1.1.1.1", "151.101.0.223", nameserver)}
+    assert result["udp_dns"] == "ENETUNREACH"
+    assert result["default_route"] is False and result["resolv_conf"] is False
+
+
+SERVER_TOKEN_ON_THE_HUB = """
+import json, os, httpx
+api, token = os.environ["JUPYTERHUB_API_URL"], os.environ["JUPYTERHUB_API_TOKEN"]
+headers = {"Authorization": f"token {token}"}
+print(json.dumps({
+    "read bob": httpx.get(f"{api}/users/bob", headers=headers).status_code,
+    "token for bob": httpx.post(f"{api}/users/bob/tokens", headers=headers, json={}).status_code,
+    "stop bob": httpx.delete(f"{api}/users/bob/server", headers=headers).status_code,
+    "token for alice": httpx.post(f"{api}/users/alice/tokens", headers=headers, json={}).status_code,
+}))
+"""
+
+
+def test_a_users_token_does_not_open_another_users_server_or_account(
+    platform: harness.HubProcess, tokens: dict[str, str]
+) -> None:
+    alice = {"Authorization": f"token {tokens['alice']}"}
+
+    bobs_server = httpx.get(f"{platform.url}/user/bob/api/contents", headers=alice, timeout=30)
+    bobs_kernel = httpx.post(f"{platform.url}/user/bob/api/kernels", headers=alice, json={}, timeout=30)
+    stop_bob = platform.api("DELETE", "/users/bob/server", token=tokens["alice"])
+    from_sandbox = json.loads(harness.run_code(platform, "alice", tokens["alice"], SERVER_TOKEN_ON_THE_HUB))
+
+    assert bobs_server.status_code == 403 and bobs_kernel.status_code == 403
+    assert stop_bob.status_code in (403, 404)
+    assert all(status in (403, 404) for status in from_sandbox.values()), from_sandbox
+    assert platform.api("GET", "/users/bob").json()["servers"][""]["ready"] is True
+
+
+SUBMIT_WITH = """
+import os, httpx
+for name, token in TOKENS.items():
+    response = httpx.post(
+        os.environ["ARENA_SCORING_URL"] + "/api/challenges/any/submissions",
+        headers={"Authorization": f"token {token}"},
+        files={"file": ("submission.csv", b"person_id,y\\n1,0\\n")},
+    )
+    print(name, response.status_code, response.json()["detail"])
+"""
+
+
+def test_scoring_refuses_a_made_up_or_revoked_token(platform: harness.HubProcess, tokens: dict[str, str]) -> None:
+    client = harness.login(platform, "bob", PASSWORD)
+    created = client.post("/hub/api/users/bob/tokens", json={"note": "soon revoked"}).json()
+    assert client.delete(f"/hub/api/users/bob/tokens/{created['id']}").status_code == 204
+    stolen = {"made-up": uuid.uuid4().hex, "revoked": created["token"]}
+
+    output = harness.run_code(platform, "alice", tokens["alice"], f"TOKENS = {stolen!r}\n{SUBMIT_WITH}")
+
+    refusal = "401 the hub does not accept this token for the scoring service"
+    assert output.splitlines() == [f"made-up {refusal}", f"revoked {refusal}"]
