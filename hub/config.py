@@ -99,7 +99,7 @@ def service_definitions(settings: Settings) -> list[dict[str, Any]]:
     streamlit_args = [
         *("{--}server.port", "{port}", "{--}server.address", "127.0.0.1", "{--}server.headless", "True"),
         *("{--}server.enableCORS", "False", "{--}server.enableXsrfProtection", "False"),
-        *("{--}browser.gatherUsageStats", "False"),
+        *("{--}browser.gatherUsageStats", "False", "{--}client.toolbarMode", "viewer"),
     ]
     return [
         {
