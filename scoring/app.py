@@ -2,10 +2,11 @@
 
 Routes live under the service prefix (default ``/services/scoring``). Every ``/api`` call
 needs ``Authorization: token <hub token>``; the caller's role comes from the arena ``User`` row.
-``/health`` is open. Competitors see only their own team's submissions, and private scores
-and the private board only once the challenge is closed; judges, organisers and admins see
-private boards at any time (each view audited). Shown scores are rounded to
-``settings.score_display_digits``.
+``/health`` (database reachable, schema revision) and ``/metrics`` (Prometheus text: queue depth per
+state, oldest queued age, scoring latency, totals) are open: they carry counts and durations only.
+Competitors see only their own team's submissions, and private scores and the private board
+only once the challenge is closed; judges, organisers and admins see private boards at any time
+(each view audited). Shown scores are rounded to ``settings.score_display_digits``.
 
 Team endpoints (``POST …/team`` ``{"name"}``, ``…/team/join`` ``{"name"}``, ``…/team/leave``) and
 ``POST …/final-selection`` ``{"ids": [...]}`` call :mod:`scoring.teams` and :mod:`scoring.selection`;
@@ -20,18 +21,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from arena.db import Database, audit
 from arena.errors import ArenaError, NotFoundError
+from arena.health import schema_revision
 from arena.models import Challenge, ChallengeState, Role, Score, Submission, SubmissionState, TeamMember, User
 from arena.settings import Settings
 from scoring.auth import Authenticate, hub_authenticator
 from scoring.errors import HubUnavailableError, QuotaExceededError, SubmissionTooLargeError
 from scoring.leaderboard import leaderboard
+from scoring.monitoring import CONTENT_TYPE, queue_snapshot, render_metrics
 from scoring.selection import choose_final_submissions
 from scoring.store import check_can_submit, find_challenge, queue_submission
 from scoring.teams import create_team, join_team, leave_team
@@ -146,10 +150,26 @@ def _router(api: _Api) -> APIRouter:
     CurrentUser = Annotated[User, Depends(api.user)]
 
     @router.get("/health")
-    def health() -> dict[str, Any]:
+    def health() -> JSONResponse:
+        try:
+            revision = schema_revision(api.db)
+            with api.db.session() as session:
+                queued = session.scalar(
+                    select(func.count(Submission.id)).where(Submission.state == SubmissionState.queued)
+                )
+        except SQLAlchemyError as error:  # the driver's error: the database is not reachable as configured
+            database = {"reachable": False, "error": type(error).__name__}
+            return JSONResponse({"status": "unavailable", "database": database}, status_code=503)
+        database: dict[str, Any] = {"reachable": True, "revision": revision.current, "head": revision.head}
+        database["migrated"] = revision.migrated
+        status = "ok" if revision.migrated else "degraded"
+        return JSONResponse({"status": status, "database": database, "queued": queued})
+
+    @router.get("/metrics")
+    def metrics() -> PlainTextResponse:
         with api.db.session() as session:
-            queued = session.scalar(select(func.count(Submission.id)).where(Submission.state == SubmissionState.queued))
-        return {"status": "ok", "queued": queued}
+            snapshot = queue_snapshot(session, api.settings.metrics_latency_window)
+        return PlainTextResponse(render_metrics(snapshot), media_type=CONTENT_TYPE)
 
     @router.get("/api/challenges")
     def challenges(user: CurrentUser) -> list[dict[str, Any]]:

@@ -11,5 +11,8 @@ __all__ = ["serve"]
 
 
 def serve(settings: Settings) -> None:
-    """Serve the scoring app on ``0.0.0.0:settings.scoring_port`` until SIGINT/SIGTERM."""
-    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.scoring_port, log_level="info")
+    """Serve the scoring app on ``0.0.0.0:settings.scoring_port`` until SIGINT/SIGTERM.
+
+    uvicorn keeps the logging set up by ``arena.logging.configure_logging`` (text or JSON lines).
+    """
+    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.scoring_port, log_level="info", log_config=None)

@@ -15,6 +15,7 @@ import typer
 from sqlalchemy import func, select
 
 from arena.db import Database
+from arena.logging import configure_logging
 from arena.models import Submission, SubmissionState, utcnow
 from arena.settings import get_settings
 from scoring import Worker, score_offline, serve
@@ -51,6 +52,7 @@ def worker(
 ) -> None:
     """Run a scoring worker until Ctrl-C or SIGTERM."""
     settings = get_settings()
+    configure_logging(settings)
     db = Database.from_settings(settings)
     db.migrate()
     label = name or f"{socket.gethostname()}-{os.getpid()}"
@@ -80,7 +82,9 @@ def queue_status(
 
 def serve_scoring() -> None:
     """Run the scoring service (the hub's managed-service command)."""
-    serve(get_settings())
+    settings = get_settings()
+    configure_logging(settings)
+    serve(settings)
 
 
 def register(app: typer.Typer) -> None:

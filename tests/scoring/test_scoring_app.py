@@ -45,7 +45,12 @@ def _upload(client: TestClient, who: str, path: Path, slug: str = "churn"):
 
 def test_health_needs_no_token(client: TestClient) -> None:
     response = client.get(f"{BASE}/health")
-    assert response.status_code == 200 and response.json() == {"status": "ok", "queued": 0}
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": {"reachable": True, "revision": "0001", "head": "0001", "migrated": True},
+        "queued": 0,
+    }
 
 
 @pytest.mark.parametrize(

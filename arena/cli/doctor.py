@@ -1,0 +1,25 @@
+"""``arena doctor``: check a deployment and print what to fix, one line per check."""
+
+from __future__ import annotations
+
+import typer
+
+from arena.health import run_checks
+from arena.settings import get_settings
+
+__all__ = ["register"]
+
+
+def doctor() -> None:
+    """Check the database, the answers store, the proxy, bubblewrap and secrets; exit 1 if any check fails."""
+    results = run_checks(get_settings())
+    for result in results:
+        label = typer.style("OK  " if result.ok else "FAIL", fg=typer.colors.GREEN if result.ok else typer.colors.RED)
+        typer.echo(f"{label} {result.name:<11} {result.message}")
+    if not all(result.ok for result in results):
+        raise SystemExit(1)  # not typer.Exit: `main()` runs click with standalone_mode=False
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``arena doctor`` to the top-level app."""
+    app.command("doctor")(doctor)
