@@ -10,6 +10,7 @@ Run: ``.venv/bin/python bench/score_file.py [--rows 1000000] [--runs 3]``
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -76,7 +77,8 @@ def main() -> None:
     same = all(
         np.isclose(ours_values[s][m], their_values[s][m], rtol=1e-12, atol=0) for s in ours_values for m in NAMES
     )
-    print(f"file: {args.rows} rows, {size:.1f} MB CSV; best of {args.runs} runs each")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"file: {args.rows} rows, {size:.1f} MB CSV; best of {args.runs} runs each; load average {load}")
     print(f"scoring path (read+validate+join+public/private metrics): {ours:.3f} s")
     print(f"pandas.read_csv + merge + sklearn (no validation):        {theirs:.3f} s")
     print(f"values identical: {same}  {ours_values}")

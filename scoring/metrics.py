@@ -1,6 +1,7 @@
 """The metric registry: name → :class:`Metric` (built-ins plus ``data_arena.metrics`` entry points).
 
-Every built-in computes exactly what scikit-learn computes. Prediction shapes:
+Every built-in computes what scikit-learn computes (to 1e-9), in vectorised numpy
+(:mod:`scoring.fast_metrics`). Prediction shapes:
 label metrics take predicted labels; ``roc_auc`` and ``log_loss`` take the probability of
 the positive class (binary, 1-D) or one column per class in sorted class order (2-D, one-vs-rest);
 ``ndcg@k`` treats the whole submission as one ranked list (relevance in ``y_true``, scores in
@@ -17,8 +18,8 @@ from functools import partial
 from importlib.metadata import entry_points
 
 import numpy as np
-from sklearn import metrics as skm
 
+from scoring import fast_metrics as fm
 from scoring.errors import ScoringError
 
 __all__ = ["ENTRY_POINT_GROUP", "Metric", "get_metric", "list_metrics"]
@@ -52,35 +53,21 @@ class Metric:
         return float(self.func(np.asarray(y_true), np.asarray(y_pred)))
 
 
-def _roc_auc(y_true: np.ndarray, y_score: np.ndarray) -> float:
-    if y_score.ndim == 2:
-        return skm.roc_auc_score(y_true, y_score, multi_class="ovr")
-    return skm.roc_auc_score(y_true, y_score)
-
-
-def _rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return skm.root_mean_squared_error(y_true, y_pred)
-
-
-def _ndcg(y_true: np.ndarray, y_score: np.ndarray, k: int) -> float:
-    return skm.ndcg_score(np.atleast_2d(y_true), np.atleast_2d(y_score), k=k)
-
-
 _CLS, _REG, _RANK = ("classification",), ("regression",), ("ranking",)
 
 _BUILTINS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("accuracy", skm.accuracy_score, True, False, _CLS),
-        Metric("balanced_accuracy", skm.balanced_accuracy_score, True, False, _CLS),
-        Metric("f1_macro", partial(skm.f1_score, average="macro"), True, False, _CLS),
-        Metric("f1_weighted", partial(skm.f1_score, average="weighted"), True, False, _CLS),
-        Metric("roc_auc", _roc_auc, True, True, _CLS),
-        Metric("log_loss", skm.log_loss, False, True, _CLS),
-        Metric("rmse", _rmse, False, False, _REG),
-        Metric("mae", skm.mean_absolute_error, False, False, _REG),
-        Metric("mape", skm.mean_absolute_percentage_error, False, False, _REG),
-        Metric("r2", skm.r2_score, True, False, _REG),
+        Metric("accuracy", fm.accuracy, True, False, _CLS),
+        Metric("balanced_accuracy", fm.balanced_accuracy, True, False, _CLS),
+        Metric("f1_macro", fm.f1_macro, True, False, _CLS),
+        Metric("f1_weighted", fm.f1_weighted, True, False, _CLS),
+        Metric("roc_auc", fm.roc_auc, True, True, _CLS),
+        Metric("log_loss", fm.log_loss, False, True, _CLS),
+        Metric("rmse", fm.rmse, False, False, _REG),
+        Metric("mae", fm.mae, False, False, _REG),
+        Metric("mape", fm.mape, False, False, _REG),
+        Metric("r2", fm.r2, True, False, _REG),
     )
 }
 
@@ -118,7 +105,7 @@ def get_metric(name: str) -> Metric:
         return _BUILTINS[name]
     match = _AT_K.match(name)
     if match and match["base"] == "ndcg":
-        return Metric(name, partial(_ndcg, k=int(match["k"])), True, True, _RANK)
+        return Metric(name, partial(fm.ndcg, k=int(match["k"])), True, True, _RANK)
     plugins = _load_plugins()
     if name in plugins:
         return plugins[name]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from scoring import ScoringError, get_metric, list_metrics
+from scoring import ScoringError, SubmissionError, get_metric, list_metrics
+from scoring.compute import compute_scores
 
 LABELS = st.lists(st.integers(0, 2), min_size=4, max_size=60)
 
@@ -76,3 +78,14 @@ def test_plugin_metric_is_loaded_from_the_entry_point_group(tmp_path, monkeypatc
     metric = get_metric("max_error")
     assert metric(np.array([1.0, 5.0]), np.array([2.0, 1.0])) == 4.0
     assert "max_error" in list_metrics()
+
+
+def test_a_metric_refusing_a_split_names_the_metric_split_and_reason() -> None:
+    aligned = pd.DataFrame(
+        {"y_true": [1, 1, 0, 1], "y_pred": [0.9, 0.2, 0.4, 0.7], "split": ["public", "public", "private", "private"]}
+    )
+    with pytest.raises(
+        SubmissionError, match="metric 'roc_auc' cannot be computed on split 'public': .*only one class"
+    ):
+        compute_scores(aligned, ["roc_auc"], ("public",))
+    assert compute_scores(aligned, ["roc_auc", "log_loss"], ("private",))["private"]["roc_auc"] == 1.0
