@@ -130,3 +130,37 @@ def test_killed_worker_submission_is_scored_exactly_once(
     assert sorted(scores) == [("private", "slow_accuracy", 1), ("public", "slow_accuracy", 1)]
     assert bad.state == SubmissionState.failed and bad.error.startswith("2 of 40 ids are missing")
     assert after == {"queued": 0, "scoring": 0, "scored": 1, "failed": 1, "oldest_queued_age_seconds": None}
+
+
+def test_two_worker_processes_share_one_queue_without_double_scoring(
+    db: Database, db_settings: Settings, publish, users, predictions, worker_env, spawn
+) -> None:
+    answers = publish()["answers"]
+    ids = []
+    for _ in range(12):
+        with predictions(answers).open("rb") as stream:
+            ids.append(accept_submission(db, db_settings, "churn", "alice", stream, "p.csv").id)
+
+    for name in ("host-a", "host-b"):
+        spawn(worker_env, "worker", "--name", name)
+
+    def all_scored() -> bool:
+        with db.session() as session:
+            states = session.scalars(select(Submission.state).where(Submission.id.in_(ids))).all()
+        return all(state == SubmissionState.scored for state in states)
+
+    _wait_for(all_scored, 120, "two workers to score every submission")
+    with db.session() as session:
+        rows = session.scalars(select(Submission).where(Submission.id.in_(ids))).all()
+        per_submission = dict(
+            session.execute(
+                select(Score.submission_id, func.count())
+                .where(Score.submission_id.in_(ids))
+                .group_by(Score.submission_id)
+            ).all()
+        )
+    assert {row.attempts for row in rows} == {1}, "a submission was claimed twice"
+    assert {row.worker for row in rows} <= {"host-a", "host-b"}
+    assert len(per_submission) == len(ids) and len(set(per_submission.values())) == 1  # one score set each
+    assert per_submission[ids[0]] >= 2  # public and private
+
