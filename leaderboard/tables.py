@@ -1,7 +1,9 @@
 """Boards as tables: the guarded query and the table a viewer is shown.
 
-The access check runs before the scoring room's query, so a board the viewer may
-not see is never computed, let alone sent.
+Every board, page, team count and rank shift comes from the scoring room's one ranking
+(``scoring.leaderboard`` and friends), so the private board honours final selection here
+exactly as in the scoring service. The access check runs before the scoring room's query,
+so a board the viewer may not see is never computed, let alone sent.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from leaderboard.access import Viewer, display_digits, ensure_board_allowed
 from leaderboard.catalog import ChallengeInfo
-from leaderboard.queries.boards import board_page, board_size
+from scoring import count_teams as scoring_count_teams
 from scoring import leaderboard as scoring_leaderboard
+from scoring import rank_shifts
 
 __all__ = [
     "BoardRow",
@@ -41,6 +44,7 @@ class BoardRow(Protocol):
     secondary: dict[str, float | None]
     entries: int
     last_submission_at: datetime | None
+    public_rank: int | None
 
 
 def format_time(moment: datetime | None) -> str:
@@ -89,7 +93,7 @@ def board_frame(
     ]
     frame = pd.DataFrame(records, columns=["Rank", "Team", *metric_columns, "Entries", "Last submission"])
     if shifts:
-        public_ranks = [getattr(row, "public_rank", None) for row in rows]
+        public_ranks = [row.public_rank for row in rows]
         frame.insert(1, "Public rank", pd.array(public_ranks, dtype="Int64"))
         frame.insert(2, "Shift", [_shift(row.rank, rank) for row, rank in zip(rows, public_ranks, strict=True)])
     return frame
@@ -118,7 +122,7 @@ def count_teams(session: Session, viewer: Viewer, challenge: ChallengeInfo, requ
         BoardNotAllowed: the viewer may not see this board; nothing was queried.
     """
     ensure_board_allowed(viewer, challenge, request.board)
-    return board_size(session, challenge, request.board, request.team_filter)
+    return scoring_count_teams(session, challenge.slug, request.board, request.team_filter)  # type: ignore[arg-type]
 
 
 def fetch_page(
@@ -134,15 +138,11 @@ def fetch_page(
     """
     ensure_board_allowed(viewer, challenge, request.board)
     shifts = request.shifts and request.board == "private"
-    rows = board_page(
-        session,
-        challenge,
-        request.board,
-        page=request.page,
-        page_size=request.page_size,
-        team_filter=request.team_filter,
-        compare_public=shifts,
-    )
+    paging = {"page": request.page, "page_size": request.page_size, "team_filter": request.team_filter}
+    if shifts:
+        rows = rank_shifts(session, challenge.slug, **paging)
+    else:
+        rows = scoring_leaderboard(session, challenge.slug, request.board, **paging)  # type: ignore[arg-type]
     return board_frame(rows, challenge, display_digits(viewer, score_digits), shifts)
 
 

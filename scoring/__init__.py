@@ -4,7 +4,7 @@ offline scoring and the FastAPI scoring service."""
 from scoring import errors
 from scoring.app import create_app
 from scoring.errors import *  # the error classes, listed in errors.__all__
-from scoring.leaderboard import LeaderboardRow, leaderboard
+from scoring.leaderboard import LeaderboardRow, count_teams, leaderboard, rank_shifts, ranked_teams
 from scoring.metrics import Metric, get_metric, list_metrics
 from scoring.offline import score_offline
 from scoring.selection import choose_final_submissions
@@ -19,6 +19,7 @@ __all__ = [
     "Worker",
     "accept_submission",
     "choose_final_submissions",
+    "count_teams",
     "create_app",
     "create_team",
     "errors",
@@ -27,6 +28,8 @@ __all__ = [
     "leaderboard",
     "leave_team",
     "list_metrics",
+    "rank_shifts",
+    "ranked_teams",
     "requeue_stale",
     "score_offline",
     "serve",

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from arena.models import Score, Submission, SubmissionState, Team
 from leaderboard.catalog import ChallengeInfo
-from leaderboard.queries.boards import ranked_teams
 from leaderboard.queries.common import challenge_id, frame_of, higher_is_better
+from scoring import ranked_teams
 
 __all__ = ["best_so_far", "score_values", "submissions_per_day"]
 
@@ -37,7 +37,7 @@ def best_so_far(session: Session, challenge: ChallengeInfo, split: str, top: int
     Returns:
         Columns ``team``, ``created_at``, ``best`` (best score so far), ordered by team and time.
     """
-    board = ranked_teams(challenge, split, "board")
+    board = ranked_teams(session, challenge.slug, split)  # type: ignore[arg-type]
     running = func.max if higher_is_better(challenge.primary_metric) else func.min
     best = running(Score.value).over(
         partition_by=Submission.team_id, order_by=[Submission.created_at, Submission.id], rows=(None, 0)

@@ -1,4 +1,4 @@
-"""Pieces every query shares: the challenge id by slug and direction-aware ordering."""
+"""Pieces every query shares: the challenge id by slug, a metric's direction and query results as frames."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from arena.models import Challenge
 from scoring import get_metric
 
-__all__ = ["challenge_id", "frame_of", "higher_is_better", "ordered"]
+__all__ = ["challenge_id", "frame_of", "higher_is_better"]
 
 
 def challenge_id(slug: str) -> Any:
@@ -26,11 +26,6 @@ def higher_is_better(metric: str) -> bool:
         ScoringError: the scoring room knows no metric called ``metric``.
     """
     return get_metric(metric).higher_is_better
-
-
-def ordered(column: Any, metric: str) -> Any:
-    """``column`` (values of ``metric``) ordered best first, missing values last."""
-    return (column.desc() if higher_is_better(metric) else column.asc()).nulls_last()
 
 
 def frame_of(session: Session, query: Any) -> pd.DataFrame:

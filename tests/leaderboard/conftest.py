@@ -119,6 +119,19 @@ class Seeded:
                 )
                 session.add(submission)
 
+    def add_owls_submission(self, public_accuracy: float, private_accuracy: float, hours: int) -> int:
+        """Add a scored submission of team Owls, ``hours`` after :data:`SUBMITTED_AT`; returns its id."""
+        with self.database.session() as session:
+            owls = session.query(Team).filter_by(name="Owls").one()
+            alice = session.query(User).filter_by(name="alice").one()
+            submission = _submission(owls.challenge_id, owls.id, alice.id, SUBMITTED_AT + timedelta(hours=hours))
+            submission.scores = _scores(
+                {"accuracy": public_accuracy, "f1_macro": 0.5}, {"accuracy": private_accuracy, "f1_macro": 0.5}
+            )
+            session.add(submission)
+            session.flush()
+            return submission.id
+
     def close_challenge(self) -> None:
         """Close the seeded challenge (private board opens to everyone)."""
         with self.database.session() as session:

@@ -1,14 +1,16 @@
-"""Leaderboards: best submission per team, direction-aware ranking, tie-breaks, entries."""
+"""Leaderboards: best submission per team, direction-aware ranking, tie-breaks, entries, pages, team
+search, team counts and rank shifts."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from arena.db import Database
 from arena.models import SubmissionState
-from scoring import LeaderboardRow, ScoringError, leaderboard
+from scoring import LeaderboardRow, ScoringError, count_teams, leaderboard, rank_shifts, ranked_teams
 
 
 @pytest.fixture
@@ -60,3 +62,55 @@ def test_unknown_board_is_named(db: Database, publish) -> None:
     publish()
     with db.session() as session, pytest.raises(ScoringError, match="board 'final' is unknown"):
         leaderboard(session, "churn", "final")  # type: ignore[arg-type]
+
+
+def test_a_page_keeps_the_ranks_of_the_whole_board(db: Database, board: dict[str, int]) -> None:
+    with db.session() as session:
+        first = leaderboard(session, "churn", "public", page=1, page_size=2)
+        second = leaderboard(session, "churn", "public", page=2, page_size=2)
+        beyond = leaderboard(session, "churn", "public", page=3, page_size=2)
+    assert [(r.rank, r.team) for r in first] == [(1, "bees"), (2, "cats")]
+    assert [(r.rank, r.team, r.submission_id) for r in second] == [(3, "ants", board["a_best"])]
+    assert beyond == []
+
+
+def test_team_filter_applies_after_ranking(db: Database, board: dict[str, int]) -> None:
+    with db.session() as session:
+        cats = leaderboard(session, "churn", "public", team_filter=" AT ")
+        private_ants = leaderboard(session, "churn", "private", team_filter="nt")
+        wildcard = leaderboard(session, "churn", "public", team_filter="_")
+        counts = [count_teams(session, "churn", "public"), count_teams(session, "churn", "private", "a")]
+    assert [(r.rank, r.team) for r in cats] == [(2, "cats")]
+    assert [(r.rank, r.team, r.submission_id) for r in private_ants] == [(1, "ants", board["a_old"])]
+    assert wildcard == []  # LIKE wildcards are matched literally
+    assert counts == [3, 2]  # ants and cats contain "a"
+
+
+def test_rank_shifts_give_each_private_row_its_public_rank(db: Database, board: dict[str, int]) -> None:
+    with db.session() as session:
+        shifts = rank_shifts(session, "churn")
+        private = leaderboard(session, "churn", "private")
+        page = rank_shifts(session, "churn", page=2, page_size=1)
+    assert [(r.rank, r.team, r.public_rank) for r in shifts] == [(1, "ants", 3), (2, "bees", 1), (3, "cats", 2)]
+    assert [(r.rank, r.team, r.submission_id, r.score) for r in shifts] == [
+        (r.rank, r.team, r.submission_id, r.score) for r in private
+    ]
+    assert all(r.public_rank is None for r in private)
+    assert [(r.team, r.public_rank) for r in page] == [("bees", 1)]
+
+
+def test_ranked_teams_is_the_boards_ranking_as_a_subquery(db: Database, board: dict[str, int]) -> None:
+    with db.session() as session:
+        ranked = ranked_teams(session, "churn", "private")
+        joined = session.execute(select(ranked.c.rank, ranked.c.submission_id).order_by(ranked.c.rank)).all()
+        rows = leaderboard(session, "churn", "private")
+    assert [tuple(row) for row in joined] == [(r.rank, r.submission_id) for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("paging", "message"),
+    [({"page": 0, "page_size": 10}, "page 0 of size 10 is invalid"), ({"page": 2}, "page 2 asked without a page_size")],
+)
+def test_invalid_paging_is_named(db: Database, board: dict[str, int], paging: dict, message: str) -> None:
+    with db.session() as session, pytest.raises(ScoringError, match=message):
+        leaderboard(session, "churn", "public", **paging)
