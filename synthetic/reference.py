@@ -70,7 +70,8 @@ OCCUPATIONS = (
     "retired",
     "child",
 )
-_JOBS = OCCUPATIONS[:7]
+PAID_OCCUPATIONS = OCCUPATIONS[:7]
+_JOBS = PAID_OCCUPATIONS
 _JOB_PAY = np.array([0.62, 1.00, 1.02, 0.92, 1.10, 1.55, 2.10])
 _INCOME_SCALE = 5.19e6  # calibrated so that employed people average ≈ 7.7 million VND a month
 _MAX_CHUNK = 1_000_000

@@ -9,17 +9,10 @@ import pandas as pd
 import pytest
 
 from synthetic import InputDataError, generate_reference
+from synthetic.reference import PAID_OCCUPATIONS
 from synthetic.vietnam import CARRIER_PREFIXES, FAMILY_NAMES, PROVINCES, RARE_FAMILY_NAMES
 
-PAID_JOBS = [
-    "agriculture",
-    "manufacturing",
-    "construction",
-    "trade_services",
-    "office_clerk",
-    "professional",
-    "manager",
-]
+PAID_JOBS = PAID_OCCUPATIONS
 
 
 def _people_with_places(reference: dict[str, pd.DataFrame]) -> pd.DataFrame:
