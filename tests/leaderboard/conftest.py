@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,6 +46,15 @@ SPEC = {
     "phases": [{"name": "development", "start": "2026-01-01T00:00:00Z", "end": "2026-03-01T00:00:00Z"}],
     "limits": {"per_day": 5, "total": 100, "final_selection": 2, "team_size": 3},
 }
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """Streamlit's script runner installs the app as ``sys.modules["__main__"]`` and leaves it
+    there; put the real one back so later tests that spawn processes (Dask) still can."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 CARD = {
