@@ -108,6 +108,9 @@ class Settings(BaseSettings):
 
     # --- scoring -------------------------------------------------------------
     submission_max_bytes: int = Field(50 * 1024**2, description="Largest accepted submission file (bytes).")
+    submission_max_columns: int = Field(
+        1000, description="Most columns a submission header may have (checked before the file is parsed)."
+    )
     score_display_digits: int = Field(4, description="Digits competitors see of a score (blunts probing).")
     worker_poll_seconds: float = Field(0.5, description="How often an idle worker looks for queued submissions.")
     worker_heartbeat_seconds: float = Field(5.0, description="How often a scoring worker refreshes its heartbeat.")

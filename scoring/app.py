@@ -21,8 +21,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
@@ -42,17 +43,19 @@ from scoring.teams import create_team, join_team, leave_team
 from scoring.upload import receive_upload
 from scoring.worker import Worker
 
-__all__ = ["DEFAULT_PREFIX", "create_app"]
+__all__ = ["DEFAULT_PREFIX", "MAX_ID", "create_app"]
 
 DEFAULT_PREFIX = "/services/scoring/"
 _STAFF = {Role.judge, Role.organiser, Role.admin}
+MAX_ID = 2**31 - 1
+"""Largest row id the database holds (PostgreSQL INTEGER); larger ids cannot exist."""
 _STATUS = {NotFoundError: 404, QuotaExceededError: 429, SubmissionTooLargeError: 413, HubUnavailableError: 503}
 
 
 class FinalSelection(BaseModel):
     """Body of ``POST …/final-selection``: ids of the team's scored submissions (empty: clear)."""
 
-    ids: list[int]
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]]
 
 
 class TeamName(BaseModel):
@@ -220,7 +223,7 @@ def _router(api: _Api) -> APIRouter:
 
     @router.get("/api/challenges/{slug}/submissions/{submission_id}")
     def submission(slug: str, submission_id: int, user: CurrentUser) -> dict[str, Any]:
-        found = api.own_submissions(slug, user, submission_id)
+        found = api.own_submissions(slug, user, submission_id) if 1 <= submission_id <= MAX_ID else []
         if not found:
             raise HTTPException(404, f"submission {submission_id} of your team in {slug!r} does not exist")
         return found[0]
@@ -277,6 +280,13 @@ def create_app(
     async def arena_error(_request: Request, error: ArenaError) -> JSONResponse:
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
         return JSONResponse({"detail": str(error)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}" for problem in error.errors()
+        )
+        return JSONResponse({"detail": f"invalid request: {problems}"}, status_code=422)
 
     app.include_router(_router(api), prefix=(prefix if prefix is not None else _service_prefix()).rstrip("/"))
     return app

@@ -18,7 +18,7 @@ from challenges import BundleError, assign_split, load_bundle
 from scoring.answers import read_published_answers
 from scoring.compute import compute_scores, metric_names
 from scoring.errors import ScoringError
-from scoring.validation import align_submission, read_submission
+from scoring.validation import DEFAULT_MAX_COLUMNS, align_submission, read_submission
 
 __all__ = ["ALL_SPLITS", "score_offline"]
 
@@ -62,7 +62,7 @@ def score_offline(
             split by ``challenges.assign_split``) or the slug of a challenge published under ``settings``.
         submission: CSV or Parquet prediction file.
         splits: Any of ``public``, ``private``, ``all``.
-        settings: Needed only to resolve a published slug.
+        settings: Needed to resolve a published slug; also gives ``submission_max_columns``.
 
     Returns:
         ``{split: {metric: value}}`` for each requested split, primary metric first.
@@ -86,5 +86,6 @@ def score_offline(
     submission = Path(submission)
     if not submission.is_file():
         raise ScoringError(f"submission file {submission} does not exist")
-    aligned = align_submission(read_submission(submission, spec["id_column"]), answers, spec)
+    limit = settings.submission_max_columns if settings is not None else DEFAULT_MAX_COLUMNS
+    aligned = align_submission(read_submission(submission, spec["id_column"], limit), answers, spec)
     return compute_scores(aligned, metric_names(spec), splits)

@@ -14,7 +14,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -168,10 +168,19 @@ def _lock_team(db: Database, session: Session, team_id: int) -> None:
 
 
 def _check_quota(session: Session, challenge: Challenge, team_id: int, now: datetime) -> None:
+    """Refuse a submission once ``limits.total`` or ``limits.per_day`` is used up.
+
+    Counted (one SQL count per limit, run in the caller's transaction holding the team's lock):
+    the challenge's submissions that did not fail and were made either by the team or by any of
+    its current members, whichever team they were in then. So leaving a team and creating or
+    joining another does not reset a competitor's quota, and a team that takes in a member also
+    takes in what that member already used.
+    """
     limits = challenge.spec.get("limits") or {}
+    members = select(TeamMember.user_id).where(TeamMember.team_id == team_id)
     counted = select(func.count(Submission.id)).where(
         Submission.challenge_id == challenge.id,
-        Submission.team_id == team_id,
+        or_(Submission.team_id == team_id, Submission.user_id.in_(members)),
         Submission.state != SubmissionState.failed,
     )
     total = limits.get("total")
@@ -267,7 +276,8 @@ def accept_submission(
     The file is streamed to ``<submissions_dir>/<sha256[:2]>/<sha256>`` while hashing and
     rejected as soon as it passes ``settings.submission_max_bytes``. The quota check and the
     insert of the ``queued`` row run in one transaction holding the team's lock, so concurrent
-    submissions never exceed a cap. Failed submissions do not count.
+    submissions never exceed a cap. Failed submissions do not count; the submissions of the
+    team's current members made in other teams of the challenge do (no quota reset by changing team).
 
     Args:
         db: The platform database.

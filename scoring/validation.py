@@ -7,6 +7,7 @@ Every failure raises :class:`SubmissionError` whose message names the column, th
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from arena.settings import Settings
 from scoring.errors import SubmissionError
 from scoring.metrics import get_metric
 
@@ -26,6 +28,50 @@ __all__ = ["PARQUET_MAGIC", "align_submission", "read_submission"]
 PARQUET_MAGIC = b"PAR1"
 _EXAMPLES = 5
 _SNIFF_BYTES = 64 * 1024
+_HEADER_BYTES = 1024 * 1024
+DEFAULT_MAX_COLUMNS: int = Settings.model_fields["submission_max_columns"].default
+
+
+def _parser_message(error: BaseException, path: Path) -> str:
+    """The parser's message on one line, without the server path of the stored file."""
+    text = str(error).replace(str(path.resolve()), path.name).replace(str(path), path.name)
+    return " ".join(text.split())
+
+
+def _check_header(names: list[str], width: int, limit: int, source: str) -> None:
+    """Refuse a header of more than ``limit`` columns or with a repeated column name."""
+    if width > limit:
+        raise SubmissionError(
+            f"{source}: the header has {width} columns, more than the limit of {limit} (submission_max_columns)"
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise SubmissionError(f"{source}: repeated column names in the header: {_examples(repeated)}")
+
+
+def _csv_header(path: Path) -> tuple[list[str], int]:
+    """The first non-blank line of a CSV parsed as its header (reads at most 1 MiB, then counts commas).
+
+    Returns:
+        The header names read and the number of columns (beyond 1 MiB, counted by the commas up to the newline).
+    """
+    with path.open("rb") as handle:
+        head = handle.read(_HEADER_BYTES)
+        text = head.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="replace").lstrip("\r\n")
+        stream = io.StringIO(text, newline="")
+        try:
+            names = next(csv.reader(stream), [])
+        except csv.Error:
+            return [], 0  # the parser names the problem
+        if len(head) < _HEADER_BYTES or stream.tell() < len(text):
+            return names, len(names)
+        width = len(names)
+        while chunk := handle.read(_SNIFF_BYTES):
+            line, newline, _ = chunk.partition(b"\n")
+            width += line.count(b",")
+            if newline:
+                break
+    return names, width
 
 
 def _examples(values: Any) -> str:
@@ -33,11 +79,13 @@ def _examples(values: Any) -> str:
     return ", ".join(repr(v) for v in shown) + (", …" if len(values) > _EXAMPLES else "")
 
 
-def _read_parquet(path: Path, id_column: str) -> pd.DataFrame:
+def _read_parquet(path: Path, id_column: str, max_columns: int) -> pd.DataFrame:
     try:
+        names = pq.read_schema(path).names
+        _check_header(names, len(names), max_columns, path.name)
         frame = pq.read_table(path).to_pandas()
     except (pa.ArrowException, OSError) as error:
-        raise SubmissionError(f"{path.name}: not a readable Parquet file ({error})") from None
+        raise SubmissionError(f"{path.name}: not a readable Parquet file ({_parser_message(error, path)})") from None
     if id_column in frame.columns:
         frame[id_column] = frame[id_column].astype(str)
     return frame
@@ -58,11 +106,13 @@ def _read_csv_arrow(data: bytes, id_column: str) -> pd.DataFrame | None:
     return frame
 
 
-def _read_csv(path: Path, id_column: str) -> pd.DataFrame:
+def _read_csv(path: Path, id_column: str, max_columns: int) -> pd.DataFrame:
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
     if b"\x00" in head:
         raise SubmissionError(f"{path.name}: binary data, not a CSV or Parquet file (NUL byte in the first bytes)")
+    names, width = _csv_header(path)
+    _check_header(names, width, max_columns, path.name)
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -80,28 +130,35 @@ def _read_csv(path: Path, id_column: str) -> pd.DataFrame:
     try:
         return pd.read_csv(io.StringIO(text), dtype={id_column: str}, keep_default_na=True)
     except (pd.errors.ParserError, ValueError) as error:
-        raise SubmissionError(f"{path.name}: not a valid CSV file ({error})") from None
+        raise SubmissionError(f"{path.name}: not a valid CSV file ({_parser_message(error, path)})") from None
 
 
-def read_submission(path: Path, id_column: str) -> pd.DataFrame:
+def read_submission(path: Path, id_column: str, max_columns: int = DEFAULT_MAX_COLUMNS) -> pd.DataFrame:
     """Read a submission file, detecting Parquet by its magic bytes and CSV otherwise.
+
+    The header (CSV: its first line, Parquet: the schema in the footer) is checked before the file is
+    parsed: at most ``max_columns`` columns, no repeated column name.
 
     Args:
         path: The stored submission file.
         id_column: The challenge's id column (read as strings).
+        max_columns: The most columns accepted (``settings.submission_max_columns``).
 
     Returns:
         The submission as a DataFrame with string ids.
 
     Raises:
-        SubmissionError: empty, binary garbage, undecodable text or unparsable file.
+        SubmissionError: empty, binary garbage, undecodable text, too many or repeated columns, unparsable file.
     """
     path = Path(path)
     if path.stat().st_size == 0:
         raise SubmissionError(f"{path.name}: the file is empty")
     with path.open("rb") as handle:
         magic = handle.read(4)
-    frame = _read_parquet(path, id_column) if magic == PARQUET_MAGIC else _read_csv(path, id_column)
+    reader = _read_parquet if magic == PARQUET_MAGIC else _read_csv
+    frame = reader(path, id_column, max_columns)
+    if frame.columns.duplicated().any():
+        _check_header([str(name) for name in frame.columns], 0, max_columns, path.name)
     if frame.empty:
         raise SubmissionError(f"{path.name}: the file has a header but no rows")
     return frame

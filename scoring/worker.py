@@ -103,7 +103,8 @@ class Worker:
             spec = dict(session.get(Challenge, submission.challenge_id).spec)
             audit(session, f"worker:{self.name}", "answers.read", f"challenge:{spec['slug']}", submission=submission.id)
         answers = read_published_answers(self.settings, spec)
-        frame = read_submission(submission_path(self.settings, submission.file_digest), spec["id_column"])
+        stored = submission_path(self.settings, submission.file_digest)
+        frame = read_submission(stored, spec["id_column"], self.settings.submission_max_columns)
         aligned = align_submission(frame, answers, spec)
         return compute_scores(aligned, metric_names(spec), SPLITS)
 

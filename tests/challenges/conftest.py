@@ -4,15 +4,15 @@ and submissions scored through the scoring room's public API."""
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-import yaml
+from challenge_bundles import answers_frame as shared_answers
+from challenge_bundles import base_spec as shared_base_spec
+from challenge_bundles import open_phases, write_bundle
 
 from arena.accounts import create_user
 from arena.db import Database
@@ -21,42 +21,19 @@ from arena.settings import Settings
 from challenges import load_bundle, publish_challenge
 from scoring import Worker, accept_submission
 
-BASE_SPEC: dict[str, Any] = {
-    "slug": "household-income-band",
-    "title": "Household income band",
-    "description": "description.md",
-    "task": "classification",
-    "id_column": "person_id",
-    "target_column": "income_band",
-    "metric": {"primary": "f1_macro", "secondary": ["accuracy"]},
-    "datasets": ["people@1"],
-    "answers": "answers.parquet",
-    "split": {"public_fraction": 0.3, "seed": 7},
-    "phases": [
-        {"name": "development", "start": "2026-12-01", "end": "2027-01-31"},
-        {"name": "final", "start": "2027-02-01", "end": "2027-02-07"},
-    ],
-    "limits": {"per_day": 5, "total": 100, "final_selection": 2, "team_size": 5},
-    "starter_notebook": "starter.ipynb",
-}
-
 BundleMaker = Callable[..., Path]
-
-
-def _answers(rows: int = 40) -> pd.DataFrame:
-    return pd.DataFrame({"person_id": [f"p{i:04d}" for i in range(rows)], "income_band": [i % 4 for i in range(rows)]})
 
 
 @pytest.fixture
 def answers_frame() -> Callable[..., pd.DataFrame]:
     """Build answers of ``rows`` people (ids p0000…) with four income bands."""
-    return _answers
+    return shared_answers
 
 
 @pytest.fixture
 def base_spec() -> dict[str, Any]:
     """A copy of the valid challenge.yaml content the bundles start from."""
-    return json.loads(json.dumps(BASE_SPEC))
+    return shared_base_spec()
 
 
 @pytest.fixture
@@ -64,14 +41,7 @@ def make_bundle(tmp_path: Path) -> BundleMaker:
     """Write a valid bundle folder; keyword ``spec`` updates the YAML, ``answers`` replaces the answers."""
 
     def make(spec: dict[str, Any] | None = None, answers: pd.DataFrame | None = None, name: str = "bundle") -> Path:
-        folder = tmp_path / name
-        folder.mkdir()
-        data = {**BASE_SPEC, **(spec or {})}
-        (folder / "challenge.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-        (folder / "description.md").write_text("# Predict the income band\n", encoding="utf-8")
-        (folder / "starter.ipynb").write_text(json.dumps({"cells": [], "nbformat": 4}), encoding="utf-8")
-        (answers if answers is not None else _answers()).to_parquet(folder / "answers.parquet", index=False)
-        return folder
+        return write_bundle(tmp_path / name, shared_base_spec(**(spec or {})), answers)
 
     return make
 
@@ -106,9 +76,7 @@ def users(people_published: Database) -> Database:
 @pytest.fixture
 def open_spec() -> dict[str, Any]:
     """challenge.yaml changes giving a phase open now (submissions are accepted)."""
-    today = datetime.now(UTC).date()
-    start, end = today - timedelta(days=1), today + timedelta(days=30)
-    return {"phases": [{"name": "development", "start": start.isoformat(), "end": end.isoformat()}]}
+    return {"phases": open_phases()}
 
 
 @pytest.fixture

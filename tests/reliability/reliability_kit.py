@@ -1,19 +1,19 @@
 """Helpers shared by the reliability tests: the bad-input corpus, the valid base bundle, a scripted
-hub behind HubAuth's interface, the served app, the in-process CLI runner and the known bugs."""
+hub behind HubAuth's interface, the served app and the in-process CLI runner."""
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-import yaml
+from challenge_bundles import base_spec as shared_base_spec
+from challenge_bundles import open_phases
+from challenge_bundles import write_bundle as write_shared_bundle
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tornado.web import HTTPError
@@ -42,39 +42,14 @@ corpus = _load_corpus()
 
 
 def base_spec() -> dict[str, Any]:
-    """A valid challenge.yaml whose development phase is open now."""
-    today = datetime.now(UTC).date()
-    return {
-        "slug": SLUG,
-        "title": "Household income band",
-        "description": "description.md",
-        "task": "classification",
-        "id_column": "person_id",
-        "target_column": "income_band",
-        "metric": {"primary": "f1_macro", "secondary": ["accuracy"]},
-        "datasets": ["people@1"],
-        "answers": "answers.parquet",
-        "split": {"public_fraction": 0.3, "seed": 7},
-        "phases": [
-            {
-                "name": "development",
-                "start": (today - timedelta(days=1)).isoformat(),
-                "end": (today + timedelta(days=30)).isoformat(),
-            },
-        ],
-        "limits": {"per_day": 4, "total": 10, "final_selection": 2, "team_size": 3},
-        "starter_notebook": "starter.ipynb",
-    }
+    """A valid challenge.yaml whose development phase is open now (4 submissions a day, 10 in all)."""
+    limits = {"per_day": 4, "total": 10, "final_selection": 2, "team_size": 3}
+    return shared_base_spec(slug=SLUG, phases=open_phases(), limits=limits)
 
 
 def write_bundle(folder: Path, spec: dict[str, Any] | None = None) -> Path:
     """Write the valid base bundle (answers: the corpus' 40 people) into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "challenge.yaml").write_text(yaml.safe_dump(spec or base_spec()), encoding="utf-8")
-    (folder / "description.md").write_text("# Predict the income band\n", encoding="utf-8")
-    (folder / "starter.ipynb").write_text(json.dumps({"cells": [], "nbformat": 4}), encoding="utf-8")
-    corpus.good_frame().to_parquet(folder / "answers.parquet", index=False)
-    return folder
+    return write_shared_bundle(folder, spec or base_spec(), corpus.good_frame())
 
 
 ROLES = {
@@ -145,21 +120,6 @@ class Service:
         rows["files"] = len(stored)
         rows["staging"] = len(list((self.settings.submissions_dir / "tmp").glob("*")))
         return rows
-
-
-DUPLICATE_COLUMNS_BUG = (
-    "a CSV whose header repeats a column name (e.g. person_id,income_band,income_band, or b'\\np0000,p0000\\n') "
-    "crashes scoring/validation.py _read_csv_arrow (`frame[column].dtype` is a DataFrame for a repeated name) "
-    "with AttributeError instead of a SubmissionError: a traceback from `arena score`, "
-    "'internal error while scoring: AttributeError …' from the worker"
-)
-KNOWN_BUGS = {"duplicate_column_names.csv": DUPLICATE_COLUMNS_BUG}
-TWO_LINE_BUG = (
-    "the SubmissionError message embeds the parser's own message with its trailing newline "
-    "('… (Error tokenizing data …\\n)' / '… (Couldn't deserialize thrift …\\n)'), so `arena score` prints a "
-    "two-line error; the Parquet one also names the absolute path of the stored file"
-)
-CLI_BUGS = {**KNOWN_BUGS, "ragged_rows.csv": TWO_LINE_BUG, "parquet_corrupt_footer.parquet": TWO_LINE_BUG}
 
 
 def run_cli(

@@ -124,11 +124,6 @@ def test_competitor_never_sees_another_teams_submission_or_private_scores(servic
     assert peek.status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="quota is counted per team, so a competitor who used limits.per_day can "
-    "leave the team, create a new one and submit again (team hopping resets the quota)",
-)
 def test_team_hopping_does_not_reset_the_quota(service: Service) -> None:
     good = corpus.good_frame().to_csv(index=False).encode()
     for _ in range(4):

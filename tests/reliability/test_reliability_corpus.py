@@ -10,16 +10,12 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-from reliability_kit import CLI_BUGS, DUPLICATE_COLUMNS_BUG, KNOWN_BUGS, SERVICE, SLUG, Service, auth, corpus, run_cli
+from reliability_kit import SERVICE, SLUG, Service, auth, corpus, run_cli
 
 from arena.models import SubmissionState
 
 BAD = sorted(name for name, expected in corpus.EXPECTED.items() if expected is not None)
 GOOD = sorted(name for name, expected in corpus.EXPECTED.items() if expected is None)
-
-
-def _cases(names: list[str], bugs: dict[str, str]) -> list[object]:
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=bugs[n])) if n in bugs else n for n in names]
 
 
 def assert_clear(code: int, err: str, expected: str) -> None:
@@ -35,7 +31,7 @@ def test_corpus_size_and_committed_files_match_the_generator() -> None:
         assert (corpus.HERE / name).read_bytes() == content, f"{name}: rerun python tests/corpus/generate.py write"
 
 
-@pytest.mark.parametrize("name", _cases(BAD, CLI_BUGS))
+@pytest.mark.parametrize("name", BAD)
 def test_cli_refuses_bad_submission_in_one_line(name: str, bundle: Path, monkeypatch, capsys, tmp_path) -> None:
     code, _, err = run_cli(monkeypatch, capsys, tmp_path, "score", str(bundle), str(corpus.HERE / name))
     assert_clear(code, err, corpus.EXPECTED[name])
@@ -60,13 +56,6 @@ def test_cli_refuses_big_binary_files_without_reading_them(
     assert_clear(code, err, corpus.BIG[name])
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(12)  # the bug makes it take ~35-55 s: stop it once it is proven
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 10 MB CSV of 10^6 columns (well under submission_max_bytes) takes ~35-55 s "
-    "and ~2.7 GB RSS in read_submission before the clear 'ids are missing' error: no column cap",
-)
 def test_cli_refuses_million_columns_quickly(big_corpus, bundle: Path, monkeypatch, capsys, tmp_path) -> None:
     path = big_corpus("million_columns.csv")
     started = time.monotonic()
@@ -92,7 +81,7 @@ def test_http_bad_submissions_fail_clearly_keep_data_and_spend_no_quota(service:
     before, files_before = _stored_snapshot(service)
     counts = service.counts()
     problems = []
-    for name in [n for n in BAD if n not in KNOWN_BUGS]:
+    for name in BAD:
         response = service.submit("lan", (corpus.HERE / name).read_bytes(), name)
         if response.status_code != 202:
             problems.append(f"{name}: HTTP {response.status_code} {response.text[:200]}")
@@ -107,7 +96,7 @@ def test_http_bad_submissions_fail_clearly_keep_data_and_spend_no_quota(service:
     assert not problems, "\n".join(problems)
     after, files_after = _stored_snapshot(service)
     assert after == before and files_before <= files_after
-    assert service.counts()["Submission"] == counts["Submission"] + len(BAD) - len(KNOWN_BUGS)
+    assert service.counts()["Submission"] == counts["Submission"] + len(BAD)
     assert service.counts()["Score"] == counts["Score"]
     per_day = 4
     for _ in range(per_day):
@@ -118,7 +107,6 @@ def test_http_bad_submissions_fail_clearly_keep_data_and_spend_no_quota(service:
     assert service.client.get(f"{SERVICE}/health").json()["status"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason=DUPLICATE_COLUMNS_BUG)
 def test_http_duplicate_target_columns_fail_with_a_clear_error(service: Service) -> None:
     assert service.submit("lan", (corpus.HERE / "duplicate_column_names.csv").read_bytes()).status_code == 202
     done = service.work()

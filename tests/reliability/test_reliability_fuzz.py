@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
-from reliability_kit import DUPLICATE_COLUMNS_BUG, corpus
+from reliability_kit import corpus
 
 from challenges import assign_split
 from scoring.compute import compute_scores, metric_names
@@ -106,7 +105,6 @@ def test_random_csv_text(content: bytes) -> None:
     outcome(content)
 
 
-@pytest.mark.xfail(strict=True, reason=DUPLICATE_COLUMNS_BUG)
 @settings(max_examples=50, deadline=None, database=None, derandomize=True)
 @given(st.lists(st.sampled_from(["person_id", "income_band", "x"]), min_size=2, max_size=4))
 def test_duplicate_header_names_are_refused_clearly(header: list[str]) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import typer
-import yaml
+from challenge_bundles import base_spec, write_bundle
 from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 from typer.testing import CliRunner
 
@@ -23,29 +23,22 @@ from scoring import ScoringError, SubmissionError, score_offline
 
 @pytest.fixture
 def bundle(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
-    folder = tmp_path / "bundle"
-    folder.mkdir()
     rng = np.random.default_rng(5)
     answers = pd.DataFrame({"enterprise_id": np.arange(100, 160), "revenue": rng.normal(10, 2, 60)})
-    answers.to_csv(folder / "answers.csv", index=False)
-    spec = {
-        "slug": "revenue",
-        "title": "Revenue",
-        "description": "README.md",
-        "task": "regression",
-        "id_column": "enterprise_id",
-        "target_column": "revenue",
-        "metric": {"primary": "rmse", "secondary": ["mae"]},
-        "datasets": ["enterprises@1"],
-        "answers": "answers.csv",
-        "split": {"public_fraction": 0.25, "seed": 9},
-        "phases": [{"name": "open", "start": "2026-01-01", "end": "2026-12-31"}],
-        "limits": {"per_day": 5, "total": 50, "final_selection": 2, "team_size": 3},
-        "starter_notebook": "starter.ipynb",
-    }
-    (folder / "challenge.yaml").write_text(yaml.safe_dump(spec))
-    (folder / "README.md").write_text("# Predict the revenue\n")
-    (folder / "starter.ipynb").write_text(json.dumps({"cells": [], "nbformat": 4}))
+    spec = base_spec(
+        slug="revenue",
+        title="Revenue",
+        description="README.md",
+        task="regression",
+        id_column="enterprise_id",
+        target_column="revenue",
+        metric={"primary": "rmse", "secondary": ["mae"]},
+        datasets=["enterprises@1"],
+        answers="answers.csv",
+        split={"public_fraction": 0.25, "seed": 9},
+        phases=[{"name": "open", "start": "2026-01-01", "end": "2026-12-31"}],
+    )
+    folder = write_bundle(tmp_path / "bundle", spec, answers)
     return folder, answers
 
 

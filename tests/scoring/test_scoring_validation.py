@@ -97,3 +97,30 @@ def test_string_labels_compare_as_text(tmp_path: Path) -> None:
     path.write_text(_csv([(pid, "yes") for pid, _ in GOOD]))
     aligned = align_submission(read_submission(path, "person_id"), answers, SPEC)
     assert (aligned["y_pred"] == "yes").all() and set(aligned["y_true"]) == {"yes", "no"}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_column_cap_is_checked_on_the_header(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"wide{suffix}"
+    frame = pd.DataFrame({"person_id": ANSWERS["person_id"], "label": ANSWERS["label"], "a": 1, "b": 2})
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path, index=False)
+    with pytest.raises(SubmissionError, match=r"the header has 4 columns, more than the limit of 3"):
+        read_submission(path, "person_id", max_columns=3)
+    assert len(read_submission(path, "person_id", max_columns=4).columns) == 4
+
+
+def test_repeated_columns_are_named(tmp_path: Path) -> None:
+    with pytest.raises(SubmissionError, match=r"repeated column names in the header: 'label'"):
+        _check(tmp_path, _csv([(f"{a},{b}", b) for a, b in GOOD], header="person_id,label,label"))
+
+
+def test_parser_errors_are_one_line_without_the_stored_path(tmp_path: Path) -> None:
+    path = tmp_path / "stored" / "0123abcd"
+    path.parent.mkdir()
+    good = pd.DataFrame({"person_id": ANSWERS["person_id"], "label": ANSWERS["label"]})
+    good.to_parquet(path, index=False)
+    path.write_bytes(path.read_bytes()[:-12] + b"\x00" * 8 + b"PAR1")
+    with pytest.raises(SubmissionError) as refused:
+        read_submission(path, "person_id")
+    assert "\n" not in str(refused.value) and str(tmp_path) not in str(refused.value)
+    assert str(refused.value).startswith("0123abcd: not a readable Parquet file (")
