@@ -37,7 +37,8 @@ def run_platform(settings: Settings, echo: Callable[[str], object] = print) -> i
     prepare_hub_dir(settings)
     argv, env, cwd = hub_command(settings)
     hub = subprocess.Popen(argv, env=env, cwd=cwd)
-    echo(f"hub starting at http://{settings.public_ip}:{settings.public_port}/ (Ctrl-C stops it)")
+    url = f"http://{settings.public_ip}:{settings.public_port}"
+    echo(f"hub starting: log in at {url}/hub/login, leaderboard at {url}/services/leaderboard/ (Ctrl-C stops it)")
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         hub.send_signal(signal.SIGTERM)
