@@ -6,6 +6,7 @@ from scoring.app import create_app
 from scoring.errors import *  # the error classes, listed in errors.__all__
 from scoring.leaderboard import LeaderboardRow, count_teams, leaderboard, rank_shifts, ranked_teams
 from scoring.metrics import Metric, get_metric, list_metrics
+from scoring.monitoring import oldest_queued_at, queue_depth
 from scoring.offline import score_offline
 from scoring.selection import choose_final_submissions
 from scoring.server import serve
@@ -28,6 +29,8 @@ __all__ = [
     "leaderboard",
     "leave_team",
     "list_metrics",
+    "oldest_queued_at",
+    "queue_depth",
     "rank_shifts",
     "ranked_teams",
     "requeue_stale",

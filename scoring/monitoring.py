@@ -7,13 +7,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arena.models import Submission, SubmissionState, utcnow
 
-__all__ = ["CONTENT_TYPE", "QUANTILES", "QueueSnapshot", "queue_snapshot", "render_metrics"]
+__all__ = [
+    "CONTENT_TYPE",
+    "QUANTILES",
+    "QueueSnapshot",
+    "oldest_queued_at",
+    "queue_depth",
+    "queue_snapshot",
+    "render_metrics",
+]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 QUANTILES = (0.5, 0.9, 0.99)
@@ -28,6 +37,17 @@ class QueueSnapshot:
     latencies_seconds: list[float]
 
 
+def queue_depth(session: Session) -> dict[str, int]:
+    """Submissions of every challenge per state (every state named, zero when none)."""
+    counts = dict(session.execute(select(Submission.state, func.count()).group_by(Submission.state)).tuples().all())
+    return {state.value: int(counts.get(state, 0)) for state in SubmissionState}
+
+
+def oldest_queued_at(session: Session) -> datetime | None:
+    """When the oldest still-queued submission arrived, or None when the queue is empty."""
+    return session.scalar(select(func.min(Submission.created_at)).where(Submission.state == SubmissionState.queued))
+
+
 def queue_snapshot(session: Session, latency_window: int) -> QueueSnapshot:
     """Read the queue: submissions per state, age of the oldest queued one, recent upload-to-score times.
 
@@ -35,8 +55,7 @@ def queue_snapshot(session: Session, latency_window: int) -> QueueSnapshot:
         session: A database session.
         latency_window: How many of the newest scored submissions the latencies cover.
     """
-    counts = dict(session.execute(select(Submission.state, func.count()).group_by(Submission.state)).all())
-    oldest = session.scalar(select(func.min(Submission.created_at)).where(Submission.state == SubmissionState.queued))
+    oldest = oldest_queued_at(session)
     recent = session.execute(
         select(Submission.created_at, Submission.scored_at)
         .where(Submission.state == SubmissionState.scored, Submission.scored_at.is_not(None))
@@ -44,7 +63,7 @@ def queue_snapshot(session: Session, latency_window: int) -> QueueSnapshot:
         .limit(latency_window)
     ).all()
     return QueueSnapshot(
-        states={state.value: counts.get(state, 0) for state in SubmissionState},
+        states=queue_depth(session),
         oldest_queued_age_seconds=(utcnow() - oldest).total_seconds() if oldest else None,
         latencies_seconds=[max((scored - created).total_seconds(), 0.0) for created, scored in recent],
     )

@@ -7,18 +7,16 @@ import os
 import signal
 import socket
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import func, select
 
 from arena.db import Database
 from arena.logging import configure_logging
-from arena.models import Submission, SubmissionState, utcnow
+from arena.models import utcnow
 from arena.settings import get_settings
-from scoring import Worker, score_offline, serve
+from scoring import Worker, oldest_queued_at, queue_depth, score_offline, serve
 
 __all__ = ["register"]
 
@@ -67,11 +65,8 @@ def queue_status(
     db = Database.from_settings(get_settings())
     db.migrate()
     with db.session() as session:
-        counts = dict(session.execute(select(Submission.state, func.count()).group_by(Submission.state)).all())
-        oldest: datetime | None = session.scalar(
-            select(func.min(Submission.created_at)).where(Submission.state == SubmissionState.queued)
-        )
-    status = {state.value: counts.get(state, 0) for state in SubmissionState}
+        status: dict[str, int | float | None] = dict(queue_depth(session))
+        oldest = oldest_queued_at(session)
     status["oldest_queued_age_seconds"] = round((utcnow() - oldest).total_seconds(), 1) if oldest else None
     if as_json:
         typer.echo(json.dumps(status))

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arena.models import Challenge, Submission, SubmissionState, Team
 from leaderboard.queries.common import frame_of
+from scoring import oldest_queued_at, queue_depth
 
 __all__ = ["challenge_states", "oldest_queued_at", "queue_depth", "recent_failures"]
-
-
-def queue_depth(session: Session) -> dict[str, int]:
-    """Submissions of every challenge per state (every state named, zero when none)."""
-    counts = dict(session.execute(select(Submission.state, func.count()).group_by(Submission.state)).tuples().all())
-    return {state.value: int(counts.get(state, 0)) for state in SubmissionState}
-
-
-def oldest_queued_at(session: Session) -> datetime | None:
-    """When the oldest still-queued submission arrived, or None when the queue is empty."""
-    return session.scalar(select(func.min(Submission.created_at)).where(Submission.state == SubmissionState.queued))
 
 
 def recent_failures(session: Session, limit: int = 20) -> pd.DataFrame:
