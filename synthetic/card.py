@@ -22,6 +22,7 @@ def _dcr_line(dcr: dict[str, Any] | None) -> str:
     return (
         f"- distance to closest record (vs {dcr['holdout_rows']} held-out rows): overfitting protection "
         f"{_fmt(dcr['score'])}, {dcr['closer_to_training']:.0%} of replica rows closer to a training row"
+        + (f" (by chance: {dcr['closer_to_training_expected']:.0%})" if "closer_to_training_expected" in dcr else "")
     )
 
 

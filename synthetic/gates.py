@@ -4,8 +4,9 @@ Gates (thresholds in :class:`GateThresholds`): SDMetrics DiagnosticReport score 
 structure, = 1.0), QualityReport score (column shapes and pair trends, ≥ 0.80), NewRowSynthesis
 (share of synthetic rows that copy no source row, ≥ 0.99), identifying PII values shared with the
 source (= 0), rare source categories leaking into the replica (= 0), and — when source rows were
-held out — SDMetrics DCROverfittingProtection (replica rows must not sit closer to the training
-rows than to the held-out ones, ≥ 0.25; a copy scores 0), and — for related tables — foreign keys without a parent
+held out — SDMetrics DCROverfittingProtection, corrected for the training set being larger than
+the held-out one (replica rows must not sit closer to the training rows than chance would put
+them, ≥ 0.25; a copy scores 0), and — for related tables — foreign keys without a parent
 row (= 0). The result is a dataset card (see :mod:`synthetic.card`).
 """
 
@@ -41,8 +42,10 @@ class GateThresholds(BaseModel):
         0.25,
         ge=0,
         le=1,
-        description="SDMetrics DCROverfittingProtection score (gated when rows are held out): "
-        "min(1, 2 × share of replica rows closer to a held-out row than to a training row).",
+        description="Distance-to-closest-record overfitting protection (gated when rows are held out): "
+        "min(1, share of replica rows not closer to a training row than to a held-out row ÷ the share "
+        "expected by chance, held-out / (training + held-out)); SDMetrics DCROverfittingProtection "
+        "when both sets have the same size. A copy of the training rows scores 0.",
     )
     foreign_key_orphans_max: int = Field(0, ge=0, description="Replica foreign keys with no parent row.")
 
@@ -108,13 +111,17 @@ def _distance_to_closest_record(
 ) -> dict[str, float]:
     """SDMetrics DCROverfittingProtection: are replica rows closer to the training rows than to held-out ones?
 
-    The training rows are subsampled to the held-out size. Categories that are not frequent in the training rows are mapped to ``RARE_LABEL`` in all three
-    tables first, so held-out rows are not pushed away by values the model could never produce.
+    Every training row is compared (a subsample would let a copy of the rows left out pass for new
+    rows). An honest replica's row is closer to a training row than to a held-out one with
+    probability ``expected = training / (training + held-out)`` (the nearest real row is equally
+    likely to be any of them), so the score is ``min(1, (1 - closer) / (1 - expected))``: 1 for an
+    honest replica, 0 for a copy, and exactly SDMetrics' score when both sets have the same size.
+    Categories that are not frequent in the training rows are mapped to ``RARE_LABEL`` in all
+    three tables first, so held-out rows are not pushed away by values the model could never produce.
     """
     learned = [c for c, v in meta["columns"].items() if v["sdtype"] != "id"]
-    # Equal-sized training and held-out sets: a larger training set would look "closer" by itself.
-    training = source[learned].sample(n=min(len(source), len(holdout)), random_state=0).reset_index(drop=True)
-    frames = [training, synthetic[learned].reset_index(drop=True).copy(), holdout[learned].copy()]
+    frames = [source[learned].reset_index(drop=True).copy(), synthetic[learned].reset_index(drop=True).copy()]
+    frames.append(holdout[learned].reset_index(drop=True).copy())
     for column in learned:
         if meta["columns"][column]["sdtype"] == "categorical":
             counts = frames[0][column].value_counts()
@@ -126,11 +133,14 @@ def _distance_to_closest_record(
         result = DCROverfittingProtection.compute_breakdown(
             *frames, {"tables": {table: {"columns": {c: meta["columns"][c] for c in learned}}}}, table
         )
+    closer = float(result["synthetic_data_percentages"]["closer_to_training"])
+    expected = len(source) / (len(source) + len(holdout))
     return {
-        "score": round(float(result["score"]), 4),
-        "closer_to_training": round(float(result["synthetic_data_percentages"]["closer_to_training"]), 4),
+        "score": round(min(1.0, (1.0 - closer) / (1.0 - expected)), 4),
+        "closer_to_training": round(closer, 4),
+        "closer_to_training_expected": round(expected, 4),
         "holdout_rows": len(holdout),
-        "training_rows_compared": len(training),
+        "training_rows_compared": len(source),
     }
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "Relationship",
     "TableSpec",
     "detect_metadata",
+    "parents_first",
     "read_metadata_yaml",
     "write_metadata_yaml",
 ]
@@ -90,6 +91,27 @@ class MetadataSpec(BaseModel):
         """SDV metadata of ``table`` without its PII columns (what a synthesizer may learn)."""
         spec = self.tables[table]
         return Metadata.load_from_dict({"tables": {table: spec.sdmetrics_dict()}, "relationships": []})
+
+
+def parents_first(relationships: list[Relationship], tables: list[str]) -> list[str]:
+    """``tables`` ordered so that every parent comes before its children (along ``relationships``).
+
+    Raises:
+        InputDataError: The relationships between the tables form a cycle.
+    """
+    ordered: list[str] = []
+    while len(ordered) < len(tables):
+        ready = [
+            t
+            for t in tables
+            if t not in ordered
+            and all(r.parent_table in ordered for r in relationships if r.child_table == t and r.parent_table in tables)
+        ]
+        if not ready:
+            cycle = sorted(set(tables) - set(ordered))
+            raise InputDataError(f"the relationships between tables {cycle} form a cycle")
+        ordered += ready
+    return ordered
 
 
 def _looks_like(values: pd.Series, pattern: str) -> bool:

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from synthetic.card import write_card
 from synthetic.errors import InputDataError
 from synthetic.gates import GateThresholds, evaluate_replica
+from synthetic.holdout import split_holdout
 from synthetic.io import read_table, source_name
 from synthetic.metadata import MetadataSpec
 from synthetic.related import RelatedReplica
@@ -62,20 +63,17 @@ def replicate(
         seed: Sampling seed (also picks the held-out rows).
         thresholds: Gate pass marks.
         holdout_fraction: Share of source rows kept out of fitting (0 ≤ f < 0.5) to measure
-            distance to closest record; the gates are measured against the fitted rows.
+            distance to closest record; the gates are measured against the fitted rows. For
+            related tables, that share of each root table's rows is held out with every row that
+            descends from them (see :func:`synthetic.holdout.split_holdout`).
 
     Returns:
         (replica tables, card) — the card includes the generator description and seed.
     """
-    if not 0 <= holdout_fraction < 0.5:
-        raise InputDataError(f"holdout_fraction must be within [0, 0.5) (got {holdout_fraction})")
     thresholds = thresholds or GateThresholds()
+    train, holdout = split_holdout(tables, metadata, holdout_fraction, seed)
     if len(tables) > 1:
-        return _replicate_related(tables, metadata, rows, seed, thresholds, holdout_fraction)
-    train, holdout = {}, {}
-    for name, frame in tables.items():
-        held = frame.sample(frac=holdout_fraction, random_state=seed) if holdout_fraction else frame.iloc[:0]
-        train[name], holdout[name] = frame.drop(held.index).reset_index(drop=True), held.reset_index(drop=True)
+        return _replicate_related(train, holdout, metadata, rows, seed, thresholds, holdout_fraction)
     replica = Replica.fit(train, metadata, rare_min_rows=thresholds.rare_category_min_rows)
     synthetic = replica.sample(rows, seed)
     card = evaluate_replica(train, synthetic, metadata, thresholds=thresholds, holdout=holdout)
@@ -84,23 +82,28 @@ def replicate(
 
 
 def _replicate_related(
-    tables: dict[str, pd.DataFrame],
+    train: dict[str, pd.DataFrame],
+    holdout: dict[str, pd.DataFrame],
     metadata: MetadataSpec,
     rows: int,
     seed: int,
     thresholds: GateThresholds,
     holdout_fraction: float,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    if holdout_fraction:
-        raise InputDataError("holdout_fraction is not supported for related tables yet (use 0)")
     if rows < 1:
         raise InputDataError(f"rows must be at least 1 (got {rows})")
-    replica = RelatedReplica.fit(tables, metadata, rare_min_rows=thresholds.rare_category_min_rows)
+    replica = RelatedReplica.fit(train, metadata, rare_min_rows=thresholds.rare_category_min_rows)
     children = {r.child_table for r in replica.relationships}
-    root = next(name for name in tables if name not in children)
-    synthetic = replica.sample(rows / len(tables[root]), seed)
-    card = evaluate_replica(tables, synthetic, metadata, thresholds=thresholds)
-    card["generator"] = {**replica.describe(), "seed": seed, "rows": rows, "root_table": root, "holdout_fraction": 0.0}
+    root = next(name for name in train if name not in children)
+    synthetic = replica.sample(rows / len(train[root]), seed)
+    card = evaluate_replica(train, synthetic, metadata, thresholds=thresholds, holdout=holdout)
+    card["generator"] = {
+        **replica.describe(),
+        "seed": seed,
+        "rows": rows,
+        "root_table": root,
+        "holdout_fraction": holdout_fraction,
+    }
     return synthetic, card
 
 

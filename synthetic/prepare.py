@@ -15,9 +15,11 @@ import pandas as pd
 from synthetic.errors import InputDataError
 from synthetic.metadata import TableSpec
 
-__all__ = ["RARE_LABEL", "merge_rare_categories", "rare_categories"]
+__all__ = ["ONE_HOT_MAX", "RARE_LABEL", "merge_rare_categories", "one_hot_columns", "rare_categories"]
 
 RARE_LABEL = "(other)"
+#: Categorical columns with at most this many values are one-hot encoded before a copula sees them.
+ONE_HOT_MAX = 30
 
 
 def rare_categories(frame: pd.DataFrame, spec: TableSpec, min_rows: int) -> dict[str, list[str]]:
@@ -52,6 +54,19 @@ def merge_rare_categories(frame: pd.DataFrame, rare: dict[str, list[str]]) -> pd
         if mask.any():
             out[column] = out[column].astype(object).where(~mask, RARE_LABEL)
     return out
+
+
+def one_hot_columns(prepared: pd.DataFrame, spec: TableSpec) -> list[str]:
+    """The categorical columns of a prepared table with at most :data:`ONE_HOT_MAX` values.
+
+    One-hot codes let a Gaussian copula carry category-specific dependencies (age ↔ occupation,
+    occupation ↔ income…), which a single code per category ordered by frequency loses.
+    """
+    return [
+        column
+        for column in prepared.columns
+        if spec.columns[column].sdtype == "categorical" and prepared[column].nunique() <= ONE_HOT_MAX
+    ]
 
 
 def _holds_text(values: pd.Series) -> bool:

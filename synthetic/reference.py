@@ -8,6 +8,7 @@ chunks can run in worker processes today and on a cluster later; the output depe
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +22,13 @@ from synthetic.chunks import SCHEDULERS, Scheduler, run_chunks
 from synthetic.errors import InputDataError, SyntheticError
 from synthetic.sampling import (
     affine_serials,
+    cccd_array,
     concat_text,
-    sample_cccd,
+    digit_strings,
+    family_name_index,
+    full_name_array,
+    phone_numbers,
     sample_company_names,
-    sample_family_names,
-    sample_full_names,
-    sample_phones,
     sample_tax_codes,
     zero_padded,
 )
@@ -144,11 +146,11 @@ class _World:
 
     seed: int
     cccd_slots: int  # CCCD serials each chunk may use per (birth code, sex, year): chunks never collide
-    commune_codes: np.ndarray
+    commune_codes: pa.Array
     commune_province: np.ndarray  # index into PROVINCES
     commune_urban: np.ndarray
     commune_p: np.ndarray
-    ent_ids: np.ndarray  # sorted by province
+    ent_ids: pa.Array  # sorted by province
     ent_cum: np.ndarray  # cumulative employee weight, per province in [start, end)
     prov_cum_bounds: np.ndarray  # (34, 2) weight bounds of each province's enterprises
 
@@ -157,10 +159,20 @@ def _ids(prefix: str, index: np.ndarray, width: int) -> np.ndarray:
     return concat_text(prefix, zero_padded(index, width))
 
 
-def _write(df: pd.DataFrame, table: str, path: Path) -> None:
-    pq.write_table(
-        pa.Table.from_pandas(df, schema=TABLE_SCHEMAS[table], preserve_index=False), path, compression="zstd"
-    )
+#: Text columns whose values (nearly) never repeat: Parquet dictionary encoding would only cost time.
+_UNIQUE_TEXT = frozenset({"person_id", "cccd", "phone", "household_id", "enterprise_id", "tax_code", "product_id"})
+
+
+def _parquet_options(table: str) -> dict[str, object]:
+    """zstd, with dictionary encoding for the columns whose values repeat."""
+    names = TABLE_SCHEMAS[table].names
+    return {"compression": "zstd", "use_dictionary": [c for c in names if table == "sales" or c not in _UNIQUE_TEXT]}
+
+
+def _write(data: pd.DataFrame | pa.Table, table: str, path: Path) -> None:
+    if isinstance(data, pd.DataFrame):
+        data = pa.Table.from_pandas(data, schema=TABLE_SCHEMAS[table], preserve_index=False)
+    pq.write_table(data, path, **_parquet_options(table))  # type: ignore[arg-type]
 
 
 def _provinces() -> pd.DataFrame:
@@ -247,6 +259,7 @@ def _enterprises(rng: np.random.Generator, communes: pd.DataFrame, n: int, seed:
             "employees": employees,
             "revenue_vnd": revenue,
             "_province": communes["_province"].to_numpy()[commune],
+            "_commune": commune,
         }
     )
 
@@ -274,35 +287,35 @@ def _products(rng: np.random.Generator, enterprises: pd.DataFrame) -> pd.DataFra
             "unit_price_vnd": np.round(chosen["price"].to_numpy() * rng.lognormal(0, 0.25, len(owner)), -2).astype(
                 np.int64
             ),
-            "_commune": enterprises["commune_code"].to_numpy()[owner],
+            "_commune": enterprises["_commune"].to_numpy()[owner],
         }
     )
 
 
-def _sales(rng: np.random.Generator, products: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+def _sales(rng: np.random.Generator, products: pd.DataFrame, communes: pd.DataFrame) -> pa.Table:
     n = len(products)
     markets = 3
     product = np.repeat(np.arange(n), markets)
-    commune = rng.choice(communes["commune_code"].to_numpy(), size=n * markets, p=communes["_p"].to_numpy())
+    commune = rng.choice(len(communes), size=n * markets, p=communes["_p"].to_numpy())
     commune[::markets] = products["_commune"].to_numpy()  # every maker sells at home
-    pairs = pd.DataFrame({"p": product, "c": commune}).drop_duplicates()
+    _, first = np.unique(product * len(communes) + commune, return_index=True)
+    kept = np.sort(first)  # distinct (product, commune) pairs, in order of appearance
     months = np.arange(np.datetime64("2024-01"), np.datetime64("2025-01"))
-    rows = pairs.loc[pairs.index.repeat(len(months))].reset_index(drop=True)
-    month = np.tile(months, len(pairs))
+    row_product = np.repeat(product[kept], len(months))
+    month = np.tile(months, len(kept))
     season = np.where(np.isin(month.astype(int) % 12, [0, 1]), 1.6, 1.0)  # Tết lifts January/February
-    price = products["unit_price_vnd"].to_numpy()[rows["p"]]
-    demand = 2e7 / price * season * rng.lognormal(0, 0.5, len(rows))
+    price = products["unit_price_vnd"].to_numpy()[row_product]
+    demand = 2e7 / price * season * rng.lognormal(0, 0.5, len(row_product))
     quantity = rng.poisson(demand).astype(np.int32)
-    return pd.DataFrame(
-        {
-            "product_id": products["product_id"].to_numpy()[rows["p"]],
-            "enterprise_id": products["enterprise_id"].to_numpy()[rows["p"]],
-            "commune_code": rows["c"].to_numpy(dtype=object),
-            "month": month.astype("datetime64[D]").astype("datetime64[s]"),
-            "quantity": quantity,
-            "revenue_vnd": quantity.astype(np.int64) * price,
-        }
-    )
+    columns = [
+        pa.array(products["product_id"], _STR).take(row_product),
+        pa.array(products["enterprise_id"], _STR).take(row_product),
+        pa.array(communes["commune_code"], _STR).take(np.repeat(commune[kept], len(months))),
+        pa.array(month.astype("datetime64[ns]")),
+        pa.array(quantity),
+        pa.array(quantity.astype(np.int64) * price),
+    ]
+    return pa.Table.from_arrays(columns, schema=TABLE_SCHEMAS["sales"])
 
 
 def _world(seed: int, communes: pd.DataFrame, enterprises: pd.DataFrame, cccd_slots: int) -> _World:
@@ -317,11 +330,11 @@ def _world(seed: int, communes: pd.DataFrame, enterprises: pd.DataFrame, cccd_sl
     return _World(
         seed=seed,
         cccd_slots=cccd_slots,
-        commune_codes=communes["commune_code"].to_numpy(),
+        commune_codes=pa.array(communes["commune_code"], _STR),
         commune_province=communes["_province"].to_numpy(),
         commune_urban=communes["urban"].to_numpy(),
         commune_p=communes["_p"].to_numpy(),
-        ent_ids=enterprises["enterprise_id"].to_numpy()[order],
+        ent_ids=pa.array(enterprises["enterprise_id"].to_numpy()[order], _STR),
         ent_cum=cum,
         prov_cum_bounds=np.stack([lower, upper], axis=1),
     )
@@ -422,13 +435,15 @@ def _income(
 
 def _employers(
     rng: np.random.Generator, world: _World, province: np.ndarray, occupation: np.ndarray, urban: np.ndarray
-) -> np.ndarray:
+) -> pa.Array:
     bounds = world.prov_cum_bounds[province]
     has_firm = bounds[:, 1] > bounds[:, 0]
     wants = (occupation >= 1) & (occupation < len(_JOBS)) & (rng.random(len(province)) < np.where(urban, 0.75, 0.5))
     point = bounds[:, 0] + rng.random(len(province)) * (bounds[:, 1] - bounds[:, 0])
     pick = np.clip(np.searchsorted(world.ent_cum, point, side="right"), 0, max(len(world.ent_ids) - 1, 0))
-    return np.where(wants & has_firm, world.ent_ids[pick] if len(world.ent_ids) else None, None)
+    if not len(world.ent_ids):
+        return pa.nulls(len(province), _STR)
+    return world.ent_ids.take(pa.array(pick, mask=~(wants & has_firm)))
 
 
 def _cccd_slots(chunk_size: int) -> int:
@@ -441,12 +456,8 @@ def _cccd_serials(
 ) -> np.ndarray:
     """Unique 6-digit serials: chunk ``i`` owns slots ``[i·k, (i+1)·k)`` of every CCCD prefix, then a
     seed-keyed bijection scrambles them (so numbers are unique across independent chunks)."""
-    rank = (
-        pd.DataFrame({"code": birth_code, "male": male, "year": birth_year})
-        .groupby(["code", "male", "year"], sort=False)
-        .cumcount()
-        .to_numpy()
-    )
+    prefix = (birth_code.astype(np.int64) * 2 + male) * 1000 + birth_year % 1000  # one integer per CCCD prefix
+    rank = _rank_within_groups(prefix)
     if len(rank) and rank.max() >= world.cccd_slots:
         raise SyntheticError(
             f"chunk {chunk}: {rank.max() + 1} people share one CCCD prefix but only {world.cccd_slots} serials "
@@ -455,31 +466,47 @@ def _cccd_serials(
     return affine_serials(chunk * world.cccd_slots + rank, _CCCD_SERIALS, world.seed)
 
 
+def _rank_within_groups(keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2… for the rows of each key, in row order (pandas' ``groupby().cumcount()``, in numpy)."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys)) - np.repeat(starts, np.diff(np.r_[starts, len(keys)]))
+    return rank
+
+
 def _birth_codes(rng: np.random.Generator, province: np.ndarray) -> np.ndarray:
-    """A birth-registration code per person: one of the old provinces merged into theirs."""
+    """A birth-registration code per person (as an integer): one of the old provinces merged into theirs."""
     code_lists = [p.cccd_codes for p in PROVINCES]
     n_codes = np.array([len(c) for c in code_lists])
-    flat = np.array([c for codes in code_lists for c in codes], dtype=object)
+    flat = np.array([int(c) for codes in code_lists for c in codes], dtype=np.int64)
     offsets = np.cumsum(n_codes) - n_codes
     return flat[offsets[province] + (rng.random(len(province)) * n_codes[province]).astype(int)]
 
 
-def _people_chunk(world: _World, chunk: int, start: int, count: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Households and people of chunk ``chunk`` (people ``start`` … ``start + count - 1``)."""
+def _people_chunk(world: _World, chunk: int, start: int, count: int) -> tuple[pa.Table, pa.Table]:
+    """Households and people of chunk ``chunk`` (people ``start`` … ``start + count - 1``) as Arrow tables.
+
+    Text columns are built in Arrow and numpy (vocabularies taken by index, digits written into
+    fixed-width buffers), never as Python string objects.
+    """
     rng = np.random.default_rng([world.seed, chunk])
     sizes = _household_sizes(rng, count)
     h_commune = rng.choice(len(world.commune_codes), size=len(sizes), p=world.commune_p)
-    h_ids = _ids(f"H{chunk:05d}", np.arange(len(sizes)), 7)
-    households = pd.DataFrame(
-        {
-            "household_id": h_ids,
-            "commune_code": world.commune_codes[h_commune],
-            "size": sizes.astype(np.int16),
-            "urban": world.commune_urban[h_commune],
-        }
+    h_ids = digit_strings(np.arange(len(sizes)), 7, prefix=f"H{chunk:05d}")
+    households = pa.Table.from_arrays(
+        [
+            h_ids,
+            world.commune_codes.take(h_commune),
+            pa.array(sizes.astype(np.int16)),
+            pa.array(world.commune_urban[h_commune]),
+        ],
+        schema=TABLE_SCHEMAS["households"],
     )
     member = np.repeat(np.arange(len(sizes)), sizes)
-    position = np.arange(count) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    first = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    position = np.arange(count) - first
     commune = h_commune[member]
     province = world.commune_province[commune]
     urban = world.commune_urban[commune]
@@ -494,47 +521,55 @@ def _people_chunk(world: _World, chunk: int, start: int, count: int) -> tuple[pd
     birth = REFERENCE_DATE - (ages * 365.25 + rng.integers(1, 365, count)).astype("timedelta64[D]")
     birth_year = birth.astype("datetime64[Y]").astype(int) + 1970
 
-    family = sample_family_names(rng, southern)  # own family name (spouses keep theirs)
-    household_family = family[np.repeat(np.cumsum(sizes) - sizes, sizes)]
-    family = np.where(position == 1, family, household_family)
-    names = sample_full_names(rng, male, family=family)
+    family = family_name_index(rng, southern)  # own family name (spouses keep theirs)
+    family = np.where(position == 1, family, family[first])
+    names = full_name_array(rng, male, family=family)
 
     birth_code = _birth_codes(rng, province)
-    index = np.arange(start, start + count)
-    cccd = sample_cccd(
-        rng, birth_code, male, birth_year, serial=_cccd_serials(world, chunk, birth_code, male, birth_year)
-    )
+    cccd = cccd_array(birth_code, male, birth_year, _cccd_serials(world, chunk, birth_code, male, birth_year))
 
     level = _education(rng, ages, urban, region_factor)
     occupation = _occupation(rng, ages, male, level, urban)
     income = _income(rng, occupation, level, ages, urban, region_factor)
-    phones = sample_phones(rng, count)
-    phones = np.where((ages >= 15) & (rng.random(count) < 0.95), phones, None)
-    people = pd.DataFrame(
-        {
-            "person_id": _ids("P", index + 1, 9),
-            "cccd": cccd,
-            "full_name": names,
-            "sex": np.where(male, "M", "F").astype(object),
-            "birth_date": birth.astype("datetime64[s]"),
-            "household_id": h_ids[member],
-            "commune_code": world.commune_codes[commune],
-            "education": np.asarray(EDUCATION_LEVELS, dtype=object)[level],
-            "occupation": np.asarray(OCCUPATIONS, dtype=object)[occupation],
-            "monthly_income_vnd": income,
-            "employer_id": _employers(rng, world, province, occupation, urban),
-            "phone": phones,
-        }
-    )
-    return households, people
+    phones = phone_numbers(rng, count)
+    has_phone = (ages >= 15) & (rng.random(count) < 0.95)
+    columns = [
+        digit_strings(np.arange(start + 1, start + count + 1), 9, prefix="P"),
+        cccd,
+        names,
+        pa.array(["F", "M"], _STR).take(male.astype(np.int8)),
+        pa.array(birth.astype("datetime64[ns]")),
+        h_ids.take(member),
+        world.commune_codes.take(commune),
+        pa.array(EDUCATION_LEVELS, _STR).take(level),
+        pa.array(OCCUPATIONS, _STR).take(occupation),
+        pa.array(income),
+        _employers(rng, world, province, occupation, urban),
+        digit_strings(phones, 10, valid=has_phone),
+    ]
+    return households, pa.Table.from_arrays(columns, schema=TABLE_SCHEMAS["people"])
 
 
-def _people_chunk_tables(world: _World, chunk: int, start: int, count: int) -> tuple[pa.Table, pa.Table]:
-    """:func:`_people_chunk` as Arrow tables (converted in the worker; cheap to send back)."""
-    return tuple(  # type: ignore[return-value]
-        pa.Table.from_pandas(frame, schema=TABLE_SCHEMAS[name], preserve_index=False)
-        for name, frame in zip(("households", "people"), _people_chunk(world, chunk, start, count), strict=True)
-    )
+def _write_other_tables(
+    rng: np.random.Generator,
+    communes: pd.DataFrame,
+    enterprises: pd.DataFrame,
+    paths: dict[str, Path],
+    wanted: frozenset[str],
+) -> None:
+    """Draw products and sales (after communes and enterprises, from the same ``rng``) and write the
+    wanted tables among all but people and households."""
+    products = _products(rng, enterprises) if wanted & {"products", "sales"} else None
+    frames = {
+        "provinces": _provinces,
+        "communes": lambda: communes.drop(columns=["_province", "_p"]),
+        "enterprises": lambda: enterprises.drop(columns=["_province", "_commune"]),
+        "products": lambda: products.drop(columns=["_commune"]),  # type: ignore[union-attr]
+        "sales": lambda: _sales(rng, products, communes),  # type: ignore[arg-type]
+    }
+    for table, frame in frames.items():
+        if table in wanted:
+            _write(frame(), table, paths[table])
 
 
 def generate_reference(
@@ -547,6 +582,7 @@ def generate_reference(
     progress: bool = False,
     scheduler: Scheduler = "local",
     address: str | None = None,
+    tables: Collection[str] = tuple(TABLE_SCHEMAS),
 ) -> dict[str, Path]:
     """Generate the reference tables of a synthetic Vietnam as Parquet files.
 
@@ -561,13 +597,17 @@ def generate_reference(
         progress: Show a progress bar (people written) on stderr.
         scheduler: ``local`` or ``dask`` (chunks run on a Dask cluster, streamed back in order).
         address: Dask scheduler address (e.g. ``tcp://10.0.0.5:8786``); None starts a LocalCluster.
+            The workers need no shared storage: each returns its chunk as Arrow tables and this
+            process appends them, in chunk order, to the Parquet files in ``out_dir``.
+        tables: The tables to write (default: all seven); a table's bytes do not depend on
+            which others are written.
 
     Returns:
-        Table name → Parquet path, for provinces, communes, households, people, enterprises,
-        products and sales.
+        Table name → Parquet path, for the written tables among provinces, communes, households,
+        people, enterprises, products and sales.
 
     Raises:
-        InputDataError: ``people``, ``chunk_size``, ``workers`` or ``scheduler`` out of range.
+        InputDataError: ``people``, ``chunk_size``, ``workers``, ``scheduler`` or ``tables`` out of range.
         SyntheticError: The Dask cluster cannot be reached.
     """
     if people < 1:
@@ -581,31 +621,37 @@ def generate_reference(
     most = _CCCD_SERIALS // _cccd_slots(chunk_size) * chunk_size
     if people > most:
         raise InputDataError(f"people must be at most {most:,} with chunk_size {chunk_size:,} (got {people:,})")
+    wanted = frozenset(tables)
+    if not wanted or wanted - set(TABLE_SCHEMAS):
+        got = ", ".join(sorted(tables)) or "none"
+        raise InputDataError(f"tables must be a non-empty choice of {', '.join(TABLE_SCHEMAS)} (got {got})")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {name: out_dir / f"{name}.parquet" for name in TABLE_SCHEMAS}
+    paths = {name: out_dir / f"{name}.parquet" for name in TABLE_SCHEMAS if name in wanted}
 
     rng = np.random.default_rng([seed, 2**31])
     communes = _communes(rng, int(np.clip(people // 15, 200, 3321)))
     enterprises = _enterprises(rng, communes, max(60, people // 40), seed)
-    products = _products(rng, enterprises)
-    sales = _sales(rng, products, communes)
-    _write(_provinces(), "provinces", paths["provinces"])
-    _write(communes.drop(columns=["_province", "_p"]), "communes", paths["communes"])
-    _write(enterprises.drop(columns=["_province"]), "enterprises", paths["enterprises"])
-    _write(products.drop(columns=["_commune"]), "products", paths["products"])
-    _write(sales, "sales", paths["sales"])
-
     world = _world(seed, communes, enterprises, _cccd_slots(chunk_size))
+    if not wanted & {"households", "people"}:
+        _write_other_tables(rng, communes, enterprises, paths, wanted)
+        return paths
     jobs = [(i, start, min(chunk_size, people - start)) for i, start in enumerate(range(0, people, chunk_size))]
-    results = run_chunks(_people_chunk_tables, world, jobs, workers=workers, scheduler=scheduler, address=address)
-    writers = {t: pq.ParquetWriter(paths[t], TABLE_SCHEMAS[t], compression="zstd") for t in ("households", "people")}
+    results = run_chunks(_people_chunk, world, jobs, workers=workers, scheduler=scheduler, address=address)
+    writers = {
+        t: pq.ParquetWriter(paths[t], TABLE_SCHEMAS[t], **_parquet_options(t))  # type: ignore[arg-type]
+        for t in ("households", "people")
+        if t in wanted
+    }
     try:
         with tqdm(total=people, unit=" people", unit_scale=True, disable=not progress, desc="people") as bar:
-            for households, people_table in results:
-                writers["households"].write_table(households)
-                writers["people"].write_table(people_table)
-                bar.update(people_table.num_rows)
+            for index, chunk in enumerate(results):
+                for table, part in zip(("households", "people"), chunk, strict=True):
+                    if table in writers:
+                        writers[table].write_table(part)
+                bar.update(chunk[1].num_rows)
+                if index == 0:  # the workers are on the next chunks: make the other tables meanwhile
+                    _write_other_tables(rng, communes, enterprises, paths, wanted)
     finally:
         for writer in writers.values():
             writer.close()

@@ -6,6 +6,16 @@ relationships) are given to HMA as ``id`` columns so it can link sampled rows; e
 column is dropped before fitting and regenerated after sampling, as in :class:`synthetic.Replica`.
 After sampling, every primary key gets a fresh synthetic identifier and the foreign keys pointing
 at it are rewritten through the same mapping, so referential integrity holds in the replica.
+
+Two choices fitted to small families (a household has three or four people):
+
+- A child column that repeats its parent's column of the same name on every row (a person's
+  ``commune_code`` is their household's) is not learned per family but copied from the sampled
+  parent, so the replica keeps "everyone lives in their household's commune".
+- Child tables use normal marginals (SDV's own default for them): a beta fitted on three or four
+  rows per family is no better and fits several times slower. Parent tables keep beta marginals.
+- Categorical columns with few values are one-hot encoded (as in :class:`synthetic.Replica`), so
+  the per-family copulas carry age ↔ occupation ↔ income instead of one code per category.
 """
 
 from __future__ import annotations
@@ -17,13 +27,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sdv
+from rdt.transformers import OneHotEncoder
 from sdv.metadata import Metadata
 from sdv.multi_table import HMASynthesizer
 
 from synthetic.errors import InputDataError
 from synthetic.io import validate_table
-from synthetic.metadata import MetadataSpec, Relationship
-from synthetic.prepare import merge_rare_categories, rare_categories
+from synthetic.metadata import MetadataSpec, Relationship, parents_first
+from synthetic.prepare import merge_rare_categories, one_hot_columns, rare_categories
 from synthetic.regenerate import PiiPlan, plan_pii, regenerate_pii
 
 __all__ = ["MAX_RELATED_TABLES", "RelatedReplica", "foreign_key_orphans"]
@@ -51,6 +62,7 @@ class RelatedReplica:
     keys: dict[str, list[str]]  # table → key columns HMA links rows with
     plans: dict[str, list[PiiPlan]]  # table → how its other PII columns are regenerated
     rare: dict[str, dict[str, list[str]]]  # table → column → merged rare categories
+    inherited: dict[str, dict[str, Relationship]]  # table → column copied from the parent along this relationship
     columns: dict[str, list[str]]  # table → source column order
     source_rows: dict[str, int]
 
@@ -70,11 +82,15 @@ class RelatedReplica:
         """
         relationships = _checked(tables, metadata)
         keys = {name: _key_columns(name, metadata, relationships) for name in tables}
+        inherited = _inherited_columns(tables, metadata, relationships, keys)
+        children = {r.child_table for r in relationships}
         prepared, plans, rare = {}, {}, {}
         for name, frame in tables.items():
             spec = metadata.tables[name]
-            learned = [c for c in frame.columns if c in keys[name] or not spec.columns[c].pii]
-            rare[name] = rare_categories(frame, spec, rare_min_rows)
+            learned = [
+                c for c in frame.columns if (c in keys[name] or not spec.columns[c].pii) and c not in inherited[name]
+            ]
+            rare[name] = rare_categories(frame[learned], spec, rare_min_rows)
             prepared[name] = merge_rare_categories(frame[learned], rare[name])
             plans[name] = [plan for plan in plan_pii(frame, spec) if plan.column not in keys[name]]
         synthesizer = HMASynthesizer(_sdv_metadata(prepared, metadata, relationships, keys), verbose=False)
@@ -82,14 +98,21 @@ class RelatedReplica:
             numerical = [
                 c for c in frame.columns if metadata.tables[name].columns[c].sdtype in ("numerical", "datetime")
             ]
+            marginal = "norm" if name in children else "beta"
             synthesizer.set_table_parameters(
-                name, {"default_distribution": "norm", "numerical_distributions": dict.fromkeys(numerical, "beta")}
+                name, {"default_distribution": "norm", "numerical_distributions": dict.fromkeys(numerical, marginal)}
             )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            synthesizer.auto_assign_transformers(prepared)
+            for name, frame in prepared.items():
+                encoders = {column: OneHotEncoder() for column in one_hot_columns(frame, metadata.tables[name])}
+                if encoders:
+                    synthesizer.update_transformers(name, encoders)
             synthesizer.fit(prepared)
         columns = {name: list(frame.columns) for name, frame in tables.items()}
-        return cls(metadata, synthesizer, keys, plans, rare, columns, {n: len(f) for n, f in tables.items()})
+        sizes = {n: len(f) for n, f in tables.items()}
+        return cls(metadata, synthesizer, keys, plans, rare, inherited, columns, sizes)
 
     @property
     def relationships(self) -> list[Relationship]:
@@ -115,7 +138,7 @@ class RelatedReplica:
         rng = np.random.default_rng([seed, 7])
         parents = {r.parent_table: r.parent_primary_key for r in self.relationships}
         new_ids = {name: _id_map(sampled[name][key], key) for name, key in parents.items()}
-        out = {}
+        keyed = {}
         for name, frame in sampled.items():
             frame = frame.reset_index(drop=True).copy()
             if name in parents:
@@ -123,8 +146,12 @@ class RelatedReplica:
             for rel in self.relationships:
                 if rel.child_table == name:
                     frame[rel.child_foreign_key] = frame[rel.child_foreign_key].map(new_ids[rel.parent_table])
-            out[name] = regenerate_pii(frame, self.plans[name], rng)[self.columns[name]]
-        return out
+            keyed[name] = frame
+        for name in parents_first(self.relationships, list(keyed)):
+            for column, rel in self.inherited[name].items():
+                parent = keyed[rel.parent_table].set_index(rel.parent_primary_key)[column]
+                keyed[name][column] = keyed[name][rel.child_foreign_key].map(parent)
+        return {name: regenerate_pii(frame, self.plans[name], rng)[self.columns[name]] for name, frame in keyed.items()}
 
     def describe(self) -> dict[str, Any]:
         """What the replica is (for the dataset card)."""
@@ -136,6 +163,9 @@ class RelatedReplica:
             "relationships": [r.model_dump() for r in self.relationships],
             "pii_regenerated": {t: {p.column: p.kind for p in plans} for t, plans in self.plans.items()},
             "rare_categories_merged": {t: {c: len(v) for c, v in rare.items()} for t, rare in self.rare.items()},
+            "copied_from_parent": {
+                t: {c: f"{r.parent_table}.{c}" for c, r in cols.items()} for t, cols in self.inherited.items() if cols
+            },
         }
 
 
@@ -144,6 +174,30 @@ def _id_map(sampled_keys: pd.Series, key: str) -> pd.Series:
     unique = pd.unique(sampled_keys.dropna())
     prefix = key[:1].upper() + "S"
     return pd.Series([f"{prefix}{i:08d}" for i in range(1, len(unique) + 1)], index=unique, dtype=object)
+
+
+def _inherited_columns(
+    tables: dict[str, pd.DataFrame],
+    metadata: MetadataSpec,
+    relationships: list[Relationship],
+    keys: dict[str, list[str]],
+) -> dict[str, dict[str, Relationship]]:
+    """Child columns (not keys, not PII) equal on every row to the same-named column of their parent row."""
+    found: dict[str, dict[str, Relationship]] = {name: {} for name in tables}
+    for rel in relationships:
+        child, parent = tables[rel.child_table], tables[rel.parent_table]
+        spec = metadata.tables[rel.child_table]
+        for column in child.columns:
+            if column in keys[rel.child_table] or spec.columns[column].pii or column in found[rel.child_table]:
+                continue
+            if column not in parent.columns or column == rel.parent_primary_key:
+                continue
+            looked_up = child[rel.child_foreign_key].map(parent.set_index(rel.parent_primary_key)[column])
+            if child[rel.child_foreign_key].notna().all() and looked_up.reset_index(drop=True).equals(
+                child[column].reset_index(drop=True)
+            ):
+                found[rel.child_table][column] = rel
+    return found
 
 
 def _checked(tables: dict[str, pd.DataFrame], metadata: MetadataSpec) -> list[Relationship]:

@@ -1,8 +1,8 @@
 """A synthetic replica of a source table: fit an SDV GaussianCopula, sample, regenerate PII.
 
 PII columns are dropped before fitting (the model never sees them) and regenerated after
-sampling; rare categories are merged before fitting. Multi-table (HMA) replicas are a later step:
-today one table per replica.
+sampling; rare categories are merged before fitting. Related tables are replicated by
+:class:`synthetic.RelatedReplica` (HMA).
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from sdv.single_table import GaussianCopulaSynthesizer
 from synthetic.errors import InputDataError, SyntheticError
 from synthetic.io import validate_table
 from synthetic.metadata import MetadataSpec, TableSpec
-from synthetic.prepare import merge_rare_categories, rare_categories
+from synthetic.prepare import merge_rare_categories, one_hot_columns, rare_categories
 from synthetic.regenerate import PiiPlan, plan_pii, regenerate_pii
 
 __all__ = ["DEFAULT_RARE_MIN_ROWS", "Replica"]
 
 DEFAULT_RARE_MIN_ROWS = 10
 _FORMAT = 1
-_ONE_HOT_MAX = 30  # categorical columns with at most this many values are one-hot encoded
 
 
 class Replica:
@@ -177,13 +176,6 @@ def _fitted_copula(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         synthesizer.auto_assign_transformers({table: prepared})
-        # One-hot codes let the copula carry category-specific dependencies (age ↔ occupation…).
-        synthesizer.update_transformers(
-            {
-                column: OneHotEncoder()
-                for column in prepared.columns
-                if spec.columns[column].sdtype == "categorical" and prepared[column].nunique() <= _ONE_HOT_MAX
-            }
-        )
+        synthesizer.update_transformers({column: OneHotEncoder() for column in one_hot_columns(prepared, spec)})
         synthesizer.fit({table: prepared})
     return synthesizer

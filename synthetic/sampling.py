@@ -25,11 +25,15 @@ from synthetic.vietnam import (
 
 __all__ = [
     "affine_serials",
+    "cccd_array",
     "concat_text",
+    "digit_strings",
+    "family_name_index",
+    "full_name_array",
+    "phone_numbers",
     "random_birth_codes",
     "sample_cccd",
     "sample_company_names",
-    "sample_family_names",
     "sample_full_names",
     "sample_phones",
     "sample_tax_codes",
@@ -37,41 +41,80 @@ __all__ = [
 ]
 
 _RARE_SHARE = 1.0 - sum(share for *_, share in FAMILY_NAMES)
+#: Family-name vocabulary: the northern forms, their southern forms, then the rare names.
+_FAMILY_VOCAB = pa.array(
+    [f[0] for f in FAMILY_NAMES] + [f[1] for f in FAMILY_NAMES] + list(RARE_FAMILY_NAMES), pa.string()
+)
+_MIDDLE_VOCAB = pa.array([m for m, _ in MALE_MIDDLE] + [m for m, _ in FEMALE_MIDDLE], pa.string())
+_GIVEN_VOCAB = pa.array(list(MALE_GIVEN) + list(FEMALE_GIVEN), pa.string())
+_CARRIER_NUMBERS = np.array([int(prefix) for _, prefix, _ in CARRIER_PREFIXES], dtype=np.int64)
+_DIGIT_PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode("ascii"), dtype=np.uint8).reshape(100, 2)
 
 
-def _choice(rng: np.random.Generator, values: tuple[str, ...], weights: list[float] | None, n: int) -> np.ndarray:
+def _index(rng: np.random.Generator, size: int, weights: list[float] | None, n: int) -> np.ndarray:
     p = None if weights is None else np.asarray(weights, dtype=float) / np.sum(weights)
-    return np.asarray(values, dtype=object)[rng.choice(len(values), size=n, p=p)]
+    return rng.choice(size, size=n, p=p)
 
 
-def sample_family_names(rng: np.random.Generator, southern: np.ndarray) -> np.ndarray:
-    """Family names with the reference shares; ``southern`` picks Huỳnh/Võ over Hoàng/Vũ."""
-    n = len(southern)
-    names = [f[0] for f in FAMILY_NAMES] + [f[1] for f in FAMILY_NAMES] + list(RARE_FAMILY_NAMES)
+def digit_strings(values: np.ndarray, width: int, prefix: str = "", valid: np.ndarray | None = None) -> pa.Array:
+    """Non-negative integers as fixed-width, zero-padded text after an ASCII ``prefix``, built in numpy.
+
+    Values are taken modulo ``10**width``; rows where ``valid`` is False are null.
+    """
+    rest = np.asarray(values, dtype=np.int64).copy()
+    n, head = len(rest), prefix.encode("ascii")
+    size = len(head) + width
+    data = np.empty((n, size), dtype=np.uint8)
+    data[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+    end = size
+    while end - len(head) >= 2:  # two digits per division
+        data[:, end - 2 : end] = _DIGIT_PAIRS[rest % 100]
+        rest //= 100
+        end -= 2
+    if end > len(head):
+        data[:, end - 1] = rest % 10 + ord("0")
+    offsets = np.arange(0, (n + 1) * size, size, dtype=np.int32)
+    bitmap, nulls = None, 0
+    if valid is not None:
+        valid = np.asarray(valid, dtype=bool)
+        bitmap, nulls = pa.py_buffer(np.packbits(valid, bitorder="little")), int(n - valid.sum())
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data), bitmap, nulls)
+
+
+def family_name_index(rng: np.random.Generator, southern: np.ndarray) -> np.ndarray:
+    """Indices of family names (see :func:`full_name_array`) with the reference shares; ``southern``
+    picks Huỳnh/Võ over Hoàng/Vũ."""
     k = len(FAMILY_NAMES)
     weights = np.array(
         [share for *_, share in FAMILY_NAMES] + [_RARE_SHARE / len(RARE_FAMILY_NAMES)] * len(RARE_FAMILY_NAMES)
     )
-    idx = rng.choice(len(weights), size=n, p=weights / weights.sum())
-    common = idx < k
-    idx = np.where(common, np.where(southern, idx + k, idx), idx + k)  # rare names sit after both forms
-    return np.asarray(names, dtype=object)[idx]
+    idx = _index(rng, len(weights), list(weights), len(southern))
+    return np.where(idx < k, np.where(southern, idx + k, idx), idx + k)  # rare names sit after both forms
 
 
-def sample_full_names(
-    rng: np.random.Generator, male: np.ndarray, family: np.ndarray | None = None, southern: np.ndarray | None = None
-) -> np.ndarray:
-    """Full names ``family middle given``; ``family`` may be given (e.g. inherited in a household)."""
+def full_name_array(
+    rng: np.random.Generator,
+    male: np.ndarray,
+    family: np.ndarray | None = None,
+    southern: np.ndarray | None = None,
+) -> pa.Array:
+    """Full names ``family middle given`` as Arrow text; ``family`` may be given as
+    :func:`family_name_index` indices (e.g. inherited in a household)."""
     n = len(male)
     if family is None:
-        family = sample_family_names(rng, np.zeros(n, bool) if southern is None else southern)
-    m_mid = _choice(rng, tuple(m for m, _ in MALE_MIDDLE), [w for _, w in MALE_MIDDLE], n)
-    f_mid = _choice(rng, tuple(m for m, _ in FEMALE_MIDDLE), [w for _, w in FEMALE_MIDDLE], n)
-    m_giv = _choice(rng, MALE_GIVEN, None, n)
-    f_giv = _choice(rng, FEMALE_GIVEN, None, n)
-    middle = np.where(male, m_mid, f_mid)
-    given = np.where(male, m_giv, f_giv)
-    return concat_text(family, " ", middle, " ", given)
+        family = family_name_index(rng, np.zeros(n, bool) if southern is None else southern)
+    m_mid = _index(rng, len(MALE_MIDDLE), [w for _, w in MALE_MIDDLE], n)
+    f_mid = _index(rng, len(FEMALE_MIDDLE), [w for _, w in FEMALE_MIDDLE], n) + len(MALE_MIDDLE)
+    m_giv = _index(rng, len(MALE_GIVEN), None, n)
+    f_giv = _index(rng, len(FEMALE_GIVEN), None, n) + len(MALE_GIVEN)
+    middle = _MIDDLE_VOCAB.take(np.where(male, m_mid, f_mid))
+    given = _GIVEN_VOCAB.take(np.where(male, m_giv, f_giv))
+    return pc.binary_join_element_wise(_FAMILY_VOCAB.take(family), middle, given, " ")
+
+
+def sample_full_names(rng: np.random.Generator, male: np.ndarray, southern: np.ndarray | None = None) -> np.ndarray:
+    """Full names ``family middle given`` (see :func:`full_name_array`)."""
+    return full_name_array(rng, male, southern=southern).to_numpy(zero_copy_only=False)
 
 
 def sample_company_names(rng: np.random.Generator, n: int, labels: np.ndarray | None = None) -> np.ndarray:
@@ -105,6 +148,21 @@ def concat_text(*parts: str | np.ndarray | pa.Array) -> np.ndarray:
     return pc.binary_join_element_wise(*columns, "").to_numpy(zero_copy_only=False)
 
 
+def cccd_array(birth_codes: np.ndarray, male: np.ndarray, birth_year: np.ndarray, serial: np.ndarray) -> pa.Array:
+    """12-digit CCCD numbers as Arrow text: birth code + sex/century digit + 2-digit year + 6-digit serial.
+
+    Args:
+        birth_codes: 3-digit birth-registration province codes (strings or integers).
+        male: Boolean array, True for men.
+        birth_year: Birth years (1900–2199).
+        serial: 6-digit serials (pass unique ones for unique numbers).
+    """
+    year = np.asarray(birth_year, dtype=np.int64)
+    century_digit = (year // 100 - 19) * 2 + np.where(male, 0, 1)
+    code = np.asarray(birth_codes).astype(np.int64)
+    return digit_strings(((code * 10 + century_digit) * 100 + year % 100) * 1_000_000 + serial, 12)
+
+
 def sample_cccd(
     rng: np.random.Generator,
     birth_codes: np.ndarray,
@@ -121,18 +179,21 @@ def sample_cccd(
         birth_year: Birth years (1900–2199).
         serial: Optional 6-digit serials (pass unique ones for unique numbers).
     """
-    year = birth_year.astype(np.int64)
-    century_digit = (year // 100 - 19) * 2 + np.where(male, 0, 1)
     if serial is None:
-        serial = rng.integers(0, 1_000_000, size=len(year))
-    codes = pd.Series(birth_codes).astype(str).to_numpy(dtype=object)
-    return concat_text(codes, zero_padded(century_digit, 1), zero_padded(year % 100, 2), zero_padded(serial, 6))
+        serial = rng.integers(0, 1_000_000, size=len(birth_year))
+    return cccd_array(birth_codes, male, birth_year, serial).to_numpy(zero_copy_only=False)
+
+
+def phone_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+    """10-digit mobile numbers (as integers; the leading 0 is implied) with a Vietnamese carrier
+    prefix, market-share weighted: format them with :func:`digit_strings` (width 10)."""
+    prefix = _CARRIER_NUMBERS[_index(rng, len(CARRIER_PREFIXES), [w for *_, w in CARRIER_PREFIXES], n)]
+    return prefix * 10_000_000 + rng.integers(0, 10_000_000, size=n)
 
 
 def sample_phones(rng: np.random.Generator, n: int) -> np.ndarray:
     """10-digit mobile numbers with a Vietnamese carrier prefix (market-share weighted)."""
-    prefixes = _choice(rng, tuple(p for _, p, _ in CARRIER_PREFIXES), [w for *_, w in CARRIER_PREFIXES], n)
-    return concat_text(prefixes, zero_padded(rng.integers(0, 10_000_000, size=n), 7))
+    return digit_strings(phone_numbers(rng, n), 10).to_numpy(zero_copy_only=False)
 
 
 def sample_tax_codes(province_codes: np.ndarray, index: np.ndarray, seed: int) -> np.ndarray:
@@ -145,5 +206,5 @@ def sample_tax_codes(province_codes: np.ndarray, index: np.ndarray, seed: int) -
 
 def random_birth_codes(rng: np.random.Generator, n: int) -> np.ndarray:
     """Birth-registration codes of random old provinces (when a person's province is unknown)."""
-    codes = tuple(code for p in PROVINCES for code in p.cccd_codes)
-    return _choice(rng, codes, None, n)
+    codes = np.asarray([code for p in PROVINCES for code in p.cccd_codes], dtype=object)
+    return codes[_index(rng, len(codes), None, n)]

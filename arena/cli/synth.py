@@ -82,7 +82,12 @@ def replicate_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the replica tables and card.")],
     seed: Annotated[int, typer.Option("--seed", help="Sampling seed.")] = 0,
     holdout: Annotated[
-        float, typer.Option("--holdout", help="Share of source rows held out to measure distance to closest record.")
+        float,
+        typer.Option(
+            "--holdout",
+            help="Share of source rows held out to measure distance to closest record "
+            "(related tables: of each root table's rows, with their child rows).",
+        ),
     ] = 0.0,
 ) -> None:
     """Fit a replica, sample it, evaluate the gates and write tables + card."""

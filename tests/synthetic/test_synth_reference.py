@@ -169,6 +169,19 @@ def test_same_seed_gives_byte_identical_files_whatever_the_workers(tmp_path):
     assert len(pd.read_parquet(first["people"])) == 1500
 
 
+def test_a_choice_of_tables_writes_those_with_the_same_bytes(tmp_path):
+    everything = generate_reference(1500, 3, tmp_path / "all", chunk_size=400)
+    some = generate_reference(1500, 3, tmp_path / "some", chunk_size=400, tables=("people", "sales"))
+
+    assert sorted(some) == ["people", "sales"] and sorted(p.name for p in (tmp_path / "some").iterdir()) == [
+        "people.parquet",
+        "sales.parquet",
+    ]
+    assert _bytes(some) == {name: everything[name].read_bytes() for name in some}
+    with pytest.raises(InputDataError, match=r"tables must be a non-empty choice of provinces, .* \(got persons\)"):
+        generate_reference(10, 1, tmp_path / "bad", tables=("persons",))
+
+
 def test_chunks_are_independent(tmp_path):
     one = pd.read_parquet(generate_reference(900, 3, tmp_path / "a", chunk_size=300)["people"])
     two = pd.read_parquet(generate_reference(1200, 3, tmp_path / "b", chunk_size=300)["people"])
