@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import httpx
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
@@ -24,13 +25,18 @@ from arena.settings import Settings
 
 __all__ = [
     "CHECKS",
+    "PROXY_TIMEOUT_SECONDS",
     "CheckResult",
     "SchemaRevision",
     "check_answers_store",
     "check_bubblewrap",
     "check_database",
+    "check_home_quota",
     "check_proxy",
+    "check_proxy_reachable",
     "check_secrets",
+    "loop_quota_missing",
+    "proxy_health_url",
     "run_checks",
     "schema_revision",
 ]
@@ -154,11 +160,80 @@ def check_proxy(settings: Settings) -> CheckResult:
     return _program("configurable-http-proxy", "proxy", "run `npm install --global configurable-http-proxy`")
 
 
+PROXY_TIMEOUT_SECONDS = 3.0
+
+
+def proxy_health_url(settings: Settings) -> str:
+    """The hub's health page as browsers reach it, through the proxy.
+
+    ``settings.proxy_check_url`` when set, else ``http://PUBLIC_IP:PUBLIC_PORT`` (a wildcard
+    bind address is reached on loopback), followed by ``/hub/health``.
+    """
+    base = settings.proxy_check_url
+    if base is None:
+        host = "127.0.0.1" if settings.public_ip in ("0.0.0.0", "") else settings.public_ip
+        base = f"http://{host}:{settings.public_port}"
+    return base.rstrip("/") + "/hub/health"
+
+
+def check_proxy_reachable(settings: Settings) -> CheckResult:
+    """The proxy answers browsers and routes ``/hub/`` to a running hub (GET ``/hub/health`` gives 200)."""
+    url = proxy_health_url(settings)
+    try:
+        response = httpx.get(url, timeout=PROXY_TIMEOUT_SECONDS, follow_redirects=False)
+    except httpx.TransportError as error:
+        reason = str(error) or type(error).__name__
+        return CheckResult(
+            "proxy-http",
+            False,
+            f"nothing answers at {url} ({reason}): start the platform (`arena up`), or fix "
+            "ARENA_PUBLIC_IP/ARENA_PUBLIC_PORT (ARENA_PROXY_CHECK_URL when the proxy is elsewhere)",
+        )
+    if response.status_code != 200:
+        return CheckResult(
+            "proxy-http",
+            False,
+            f"{url} answers {response.status_code}, not 200: the proxy is up but the hub behind it is not "
+            "(look at the hub's log; the proxy answers 503 while its target is down)",
+        )
+    return CheckResult("proxy-http", True, f"{url} answers 200 through the proxy")
+
+
 def check_bubblewrap(settings: Settings) -> CheckResult:
     """bubblewrap is on PATH (needed by the ``bwrap`` spawner only)."""
     if settings.spawner != "bwrap":
         return CheckResult("bubblewrap", True, f"not needed: ARENA_SPAWNER={settings.spawner}")
     return _program("bwrap", "bubblewrap", "run `apt-get install bubblewrap`")
+
+
+def loop_quota_missing() -> str | None:
+    """Why sandbox homes cannot be loop-mounted ext4 images on this machine (None when they can)."""
+    if os.geteuid() != 0:
+        return "the hub does not run as root (loop mounts need root)"
+    if not Path("/dev/loop-control").exists():
+        return "/dev/loop-control is missing (no loop devices: load the `loop` kernel module)"
+    for tool in ("mkfs.ext4", "mount", "umount", "cp"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not on PATH (apt-get install e2fsprogs util-linux coreutils)"
+    return None
+
+
+def check_home_quota(settings: Settings) -> CheckResult:
+    """Sandbox homes get their disk quota (loop-mounted images), or the operator chose none."""
+    if settings.spawner != "bwrap":
+        return CheckResult("home-quota", True, f"not needed: ARENA_SPAWNER={settings.spawner} (one volume per home)")
+    if settings.sandbox_home_quota == "none":
+        return CheckResult("home-quota", True, "off by choice (ARENA_SANDBOX_HOME_QUOTA=none): homes have no disk cap")
+    missing = loop_quota_missing()
+    if missing is not None:
+        return CheckResult(
+            "home-quota",
+            False,
+            f"{missing}: homes would have no disk cap; fix that, or set ARENA_SANDBOX_HOME_QUOTA=none to accept it",
+        )
+    return CheckResult(
+        "home-quota", True, f"each home is a {settings.sandbox_disk_quota_mb} MiB ext4 image, loop-mounted"
+    )
 
 
 def check_secrets(settings: Settings) -> CheckResult:
@@ -174,7 +249,9 @@ CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
     check_database,
     check_answers_store,
     check_proxy,
+    check_proxy_reachable,
     check_bubblewrap,
+    check_home_quota,
     check_secrets,
 )
 

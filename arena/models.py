@@ -33,6 +33,7 @@ __all__ = [
     "ChallengeState",
     "Dataset",
     "Phase",
+    "ReviewScore",
     "Role",
     "Score",
     "Submission",
@@ -250,3 +251,20 @@ class AuditEvent(Base):
     object: Mapped[str] = mapped_column(String(255))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ReviewScore(Base):
+    """A judge's score (and comment) on one rubric criterion of one submission; one row per
+    (submission, judge, criterion), updated in place when the judge changes it."""
+
+    __tablename__ = "review_scores"
+    __table_args__ = (UniqueConstraint("submission_id", "judge_id", "rubric"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    rubric: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     public_port: int = Field(8000, description="Port the proxy listens on for browsers.")
     hub_port: int = Field(8081, description="Port of the hub's own API (bound on 0.0.0.0 so sandboxes reach it).")
     proxy_api_port: int = Field(8001, description="configurable-http-proxy's REST API port (127.0.0.1).")
+    proxy_check_url: str | None = Field(
+        None,
+        description="Where `arena doctor` reaches the proxy (default http://PUBLIC_IP:PUBLIC_PORT; "
+        "e.g. http://proxy-public on Kubernetes).",
+    )
     scoring_port: int = Field(8090, description="Port of the scoring service (a hub-managed service).")
     leaderboard_port: int = Field(8501, description="Port of the leaderboard's OAuth proxy (hub-managed service).")
     streamlit_port: int = Field(8502, description="Port Streamlit itself listens on, behind the OAuth proxy (127.0.0.1).")
@@ -72,6 +77,17 @@ class Settings(BaseSettings):
         512 * 1024**2, description="Size of a sandbox's private /tmp (a tmpfs: it takes RAM, so it is capped)."
     )
     sandbox_cpu_seconds: int | None = Field(None, description="CPU-time limit of a sandbox process (None: none).")
+    sandbox_home_quota: Literal["loop", "none"] = Field(
+        "loop",
+        description="How a home's disk use is capped (bwrap spawner): 'loop' = each home is a sparse ext4 image "
+        "homes/<user>.img of sandbox_disk_quota_mb, loop-mounted while the server runs (needs root and loop "
+        "devices; without them the hub warns and falls back to 'none'); 'none' = a plain folder, no cap.",
+    )
+    sandbox_disk_quota_mb: int = Field(
+        2048,
+        ge=16,
+        description="Size of each home image in MiB (sandbox_home_quota='loop'); fixed when the image is made.",
+    )
     spawn_timeout_seconds: int = Field(60, description="How long the hub waits for a sandbox to answer.")
     sandbox_idle_seconds: int = Field(
         0, description="Stop a sandbox after this long without activity (jupyterhub-idle-culler; 0: never). "
@@ -111,11 +127,27 @@ class Settings(BaseSettings):
     submission_max_columns: int = Field(
         1000, description="Most columns a submission header may have (checked before the file is parsed)."
     )
+    upload_stale_seconds: int = Field(
+        900,
+        description="A staging upload or an unreferenced stored file older than this is swept as abandoned "
+        "(at service start and by `arena sweep-store`).",
+    )
     score_display_digits: int = Field(4, description="Digits competitors see of a score (blunts probing).")
     worker_poll_seconds: float = Field(0.5, description="How often an idle worker looks for queued submissions.")
     worker_heartbeat_seconds: float = Field(5.0, description="How often a scoring worker refreshes its heartbeat.")
     watchdog_stale_seconds: float = Field(60.0, description="A 'scoring' row with an older heartbeat is re-queued.")
     embedded_worker: bool = Field(True, description="Run one scoring worker inside the scoring service process.")
+    review_comment_max_chars: int = Field(
+        4000, description="Longest comment a judge may store with a rubric score (characters)."
+    )
+
+    # --- leaderboard -----------------------------------------------------------
+    judges_page_size: int = Field(50, description="Submissions per page of the judges' console list.")
+    leaderboard_scoring_url: str | None = Field(
+        None,
+        description="Where the leaderboard calls the scoring API on behalf of its viewers (reviews, "
+        "private-board audit); default http://127.0.0.1:SCORING_PORT/services/scoring.",
+    )
 
     # --- synthetic data --------------------------------------------------------
     synth_memory_budget_bytes: int | None = Field(
@@ -167,6 +199,12 @@ class Settings(BaseSettings):
     def db_url(self) -> str:
         """The database URL in force (the SQLite default filled in)."""
         return self.database_url or f"sqlite:///{self.resolved_data_dir / 'arena.db'}"
+
+    @property
+    def scoring_api_url(self) -> str:
+        """Base URL of the scoring service as the leaderboard reaches it (no trailing slash)."""
+        url = self.leaderboard_scoring_url or f"http://127.0.0.1:{self.scoring_port}/services/scoring"
+        return url.rstrip("/")
 
     @property
     def datasets_dir(self) -> Path:

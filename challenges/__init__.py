@@ -9,7 +9,7 @@ from typing import Any
 from challenges.access import ORGANISER_ROLES, require_organiser
 from challenges.bundle import Bundle, load_bundle, parse_dataset_ref, validate_against_store
 from challenges.errors import AccessDeniedError, BundleError, ChallengeError
-from challenges.export import export_ranking, ranking_csv, ranking_table
+from challenges.export import export_ranking, ranking_csv, ranking_table, team_review_means, with_review_means
 from challenges.metrics import is_metric_for_task, task_metrics
 from challenges.publish import (
     answers_path,
@@ -19,15 +19,17 @@ from challenges.publish import (
     public_dir,
     publish_challenge,
 )
-from challenges.spec import ChallengeSpec
+from challenges.spec import DEFAULT_RUBRIC, ChallengeSpec, RubricCriterion, rubric_of
 
 __all__ = [
+    "DEFAULT_RUBRIC",
     "ORGANISER_ROLES",
     "AccessDeniedError",
     "Bundle",
     "BundleError",
     "ChallengeError",
     "ChallengeSpec",
+    "RubricCriterion",
     "answers_path",
     "assign_split",
     "close_challenge",
@@ -42,8 +44,11 @@ __all__ = [
     "ranking_csv",
     "ranking_table",
     "require_organiser",
+    "rubric_of",
     "task_metrics",
+    "team_review_means",
     "validate_against_store",
+    "with_review_means",
 ]
 
 

@@ -1,7 +1,9 @@
 """The final ranking of a challenge as a table and as CSV (``arena challenge export``).
 
 The ranking itself is the scoring room's leaderboard query; it is passed in (``ranking``) so this
-room does not import ``scoring``, which imports ``challenges``.
+room does not import ``scoring``, which imports ``challenges``. When judges have reviewed the
+challenge's submissions, the table also carries each team's mean rubric score per criterion
+(``review_<criterion>``: the mean over every judge's score on any of the team's submissions).
 """
 
 from __future__ import annotations
@@ -11,18 +13,31 @@ from datetime import datetime
 from typing import Protocol
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arena.db import Database, audit
 from arena.errors import NotFoundError
-from arena.models import Challenge, ChallengeState, TeamMember, User
+from arena.models import Challenge, ChallengeState, ReviewScore, Submission, TeamMember, User
 from challenges.errors import ChallengeError
+from challenges.spec import rubric_of
 
-__all__ = ["BOARDS", "RankedTeam", "RankingQuery", "export_ranking", "ranking_csv", "ranking_table", "team_members"]
+__all__ = [
+    "BOARDS",
+    "REVIEW_PREFIX",
+    "RankedTeam",
+    "RankingQuery",
+    "export_ranking",
+    "ranking_csv",
+    "ranking_table",
+    "team_members",
+    "team_review_means",
+    "with_review_means",
+]
 
 BOARDS = ("public", "private")
 MEMBER_SEPARATOR = ";"
+REVIEW_PREFIX = "review_"
 
 
 class RankedTeam(Protocol):
@@ -53,6 +68,52 @@ def team_members(session: Session, challenge_id: int) -> dict[int, list[str]]:
     for team_id, name in session.execute(query):
         members.setdefault(team_id, []).append(name)
     return members
+
+
+def team_review_means(session: Session, slug: str) -> dict[int, dict[str, float]]:
+    """Mean rubric score of each team of challenge ``slug``, per criterion, by team id (one SQL query).
+
+    The mean is over every judge's score on any of the team's submissions; a team nobody
+    reviewed is absent.
+    """
+    query = (
+        select(Submission.team_id, ReviewScore.rubric, func.avg(ReviewScore.score))
+        .join(Submission, Submission.id == ReviewScore.submission_id)
+        .join(Challenge, Challenge.id == Submission.challenge_id)
+        .where(Challenge.slug == slug)
+        .group_by(Submission.team_id, ReviewScore.rubric)
+    )
+    means: dict[int, dict[str, float]] = {}
+    for team_id, rubric, mean in session.execute(query):
+        means.setdefault(team_id, {})[rubric] = float(mean)
+    return means
+
+
+def with_review_means(
+    table: pd.DataFrame, team_ids: Sequence[int], means: Mapping[int, Mapping[str, float]], criteria: Sequence[str]
+) -> pd.DataFrame:
+    """``table`` (one row per team, in ``team_ids`` order) with a ``review_<criterion>`` column per criterion.
+
+    Args:
+        table: A ranking table.
+        team_ids: The team id of each row.
+        means: :func:`team_review_means` of the challenge.
+        criteria: The names of the challenge's rubric criteria, in column order (criteria reviewed but
+            no longer in the rubric come last).
+
+    Returns:
+        ``table`` unchanged when nobody was reviewed, else a copy with the columns added (empty for
+        teams nobody reviewed).
+    """
+    if not means:
+        return table
+    reviewed = {rubric for by_team in means.values() for rubric in by_team}
+    names = [name for name in criteria if name in reviewed]
+    names += sorted(reviewed - set(names))
+    extended = table.copy()
+    for name in names:
+        extended[REVIEW_PREFIX + name] = [means.get(team_id, {}).get(name) for team_id in team_ids]
+    return extended
 
 
 def ranking_table(
@@ -116,7 +177,8 @@ def export_ranking(db: Database, slug: str, board: str, ranking: RankingQuery, a
         actor: Who exports (audit log).
 
     Returns:
-        The table of :func:`ranking_table`.
+        The table of :func:`ranking_table`, with the teams' mean rubric scores when judges reviewed
+        (:func:`with_review_means`).
 
     Raises:
         NotFoundError: no challenge has this slug.
@@ -127,5 +189,8 @@ def export_ranking(db: Database, slug: str, board: str, ranking: RankingQuery, a
         rows = ranking(session, slug, board)
         metric = challenge.spec["metric"]
         table = ranking_table(rows, team_members(session, challenge.id), [metric["primary"], *metric["secondary"]])
+        reviews = team_review_means(session, slug)
+        criteria = [criterion.name for criterion in rubric_of(challenge.spec)]
+        table = with_review_means(table, [row.team_id for row in rows], reviews, criteria)
         audit(session, actor, "challenge.export", slug, board=board, teams=len(table), version=challenge.version)
     return table

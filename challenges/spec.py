@@ -3,21 +3,43 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from challenges.metrics import TASKS, is_metric_for_task, task_metrics
 
-__all__ = ["ChallengeSpec", "Limits", "MetricSpec", "PhaseSpec", "SplitSpec"]
+__all__ = [
+    "DEFAULT_RUBRIC",
+    "ChallengeSpec",
+    "Limits",
+    "MetricSpec",
+    "PhaseSpec",
+    "RubricCriterion",
+    "SplitSpec",
+    "rubric_of",
+]
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATASET_REF = re.compile(r"^[a-z0-9][a-z0-9_\-]*(?:@[1-9][0-9]*)?$")
 _COLUMN = Annotated[str, Field(min_length=1, max_length=128)]
 _POSITIVE = Annotated[int, Field(gt=0)]
+_CRITERION_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 
 class _Strict(BaseModel):
@@ -99,6 +121,70 @@ class Limits(_Strict):
         return self
 
 
+class RubricCriterion(_Strict):
+    """One criterion judges score every submission on (``min`` ≤ score ≤ ``max``).
+
+    The name appears in URLs (``…/reviews/<name>``), so it is lowercase letters, digits, ``_`` and ``-``.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    description: Annotated[str, Field(max_length=500)] = ""
+    min: float = 0.0
+    max: float = 10.0
+
+    @field_validator("name")
+    @classmethod
+    def _name_url_safe(cls, value: str) -> str:
+        if not _CRITERION_NAME.match(value):
+            raise ValueError(
+                f"rubric criterion name {value!r} is not url-safe: use lowercase letters, digits, '_' and '-' "
+                "(e.g. code-quality)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> RubricCriterion:
+        if not self.min < self.max:
+            raise ValueError(f"rubric criterion {self.name!r}: min {self.min} must be below max {self.max}")
+        return self
+
+
+DEFAULT_RUBRIC: tuple[RubricCriterion, ...] = (
+    RubricCriterion(name="overall", description="Overall judgement of the submission", min=0, max=10),
+)
+"""The rubric of a challenge whose ``challenge.yaml`` names none."""
+
+_RUBRIC = TypeAdapter(list[RubricCriterion])
+
+
+def _check_rubric(criteria: list[RubricCriterion]) -> list[RubricCriterion]:
+    names = [criterion.name for criterion in criteria]
+    if len(set(names)) != len(names):
+        raise ValueError(f"rubric criterion names repeat: {names}")
+    return criteria
+
+
+def rubric_of(spec: Mapping[str, Any]) -> tuple[RubricCriterion, ...]:
+    """The rubric of a stored challenge spec (the ``spec`` JSON of a Challenge row).
+
+    Args:
+        spec: The stored spec; specs published before rubrics existed have no ``rubric`` key.
+
+    Returns:
+        Its criteria, or :data:`DEFAULT_RUBRIC` when it names none.
+
+    Raises:
+        ValueError: the stored rubric is not valid (names the criterion and the problem).
+    """
+    stored = spec.get("rubric")
+    if not stored:
+        return DEFAULT_RUBRIC
+    try:
+        return tuple(_check_rubric(_RUBRIC.validate_python(stored)))
+    except ValidationError as error:
+        raise ValueError(f"the stored rubric is not valid: {error}") from None
+
+
 class ChallengeSpec(_Strict):
     """A challenge as written in a bundle's ``challenge.yaml``."""
 
@@ -115,6 +201,7 @@ class ChallengeSpec(_Strict):
     phases: Annotated[list[PhaseSpec], Field(min_length=1)]
     limits: Limits
     starter_notebook: BundleFile
+    rubric: Annotated[list[RubricCriterion], Field(min_length=1)] | None = None
 
     @field_validator("slug")
     @classmethod
@@ -139,6 +226,19 @@ class ChallengeSpec(_Strict):
         if len(set(value)) != len(value):
             raise ValueError(f"dataset references repeat: {value}")
         return value
+
+    @field_validator("rubric")
+    @classmethod
+    def _rubric_names_unique(cls, value: list[RubricCriterion] | None) -> list[RubricCriterion] | None:
+        return None if value is None else _check_rubric(value)
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_rubric(self, handler: SerializerFunctionWrapHandler, _info: SerializationInfo) -> dict[str, Any]:
+        # A bundle without a rubric dumps as before rubrics existed, so republishing it stays a no-op.
+        data = handler(self)
+        if self.rubric is None:
+            data.pop("rubric", None)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> ChallengeSpec:
@@ -171,6 +271,11 @@ class ChallengeSpec(_Strict):
                     f"phases {before.name!r} ({before.start}..{before.end}) and "
                     f"{after.name!r} ({after.start}..{after.end}) overlap"
                 )
+
+    @property
+    def criteria(self) -> tuple[RubricCriterion, ...]:
+        """The rubric judges score submissions on (:data:`DEFAULT_RUBRIC` when the bundle names none)."""
+        return tuple(self.rubric) if self.rubric else DEFAULT_RUBRIC
 
     @property
     def metrics(self) -> list[str]:

@@ -64,6 +64,11 @@ class SandboxNetwork:
     sandbox_ip: str
 
     @property
+    def netns_path(self) -> str:
+        """The namespace's file (what ``nsenter --net=`` enters)."""
+        return f"/run/netns/{self.namespace}"
+
+    @property
     def prefix_len(self) -> int:
         """Length of the veth pair's network prefix."""
         return 30
@@ -146,25 +151,30 @@ async def remove_firewall(settings: Settings) -> None:
 
 async def destroy_network(network: SandboxNetwork) -> None:
     """Remove the namespace and the veth pair (missing ones are fine)."""
-    await run_command(["ip", "netns", "delete", network.namespace], check=False)
-    await run_command(["ip", "link", "delete", network.host_if], check=False)
+    commands = f"netns delete {network.namespace}\nlink delete {network.host_if}\n"
+    await run_command(["ip", "-force", "-batch", "-"], check=False, stdin=commands)
 
 
 async def create_network(network: SandboxNetwork) -> None:
     """Create the namespace, the veth pair and their addresses (replacing leftovers).
+
+    Two ``ip -batch`` runs (the host's side, then the namespace's) instead of one ``ip`` per step.
 
     Raises:
         SandboxSetupError: an ``ip`` command failed.
     """
     await destroy_network(network)
     ns, cidr = network.namespace, f"/{network.prefix_len}"
-    for argv in (
-        ["ip", "netns", "add", ns],
-        ["ip", "link", "add", network.host_if, "type", "veth", "peer", "name", network.sandbox_if, "netns", ns],
-        ["ip", "addr", "add", network.host_ip + cidr, "dev", network.host_if],
-        ["ip", "link", "set", network.host_if, "up"],
-        ["ip", "-n", ns, "addr", "add", network.sandbox_ip + cidr, "dev", network.sandbox_if],
-        ["ip", "-n", ns, "link", "set", network.sandbox_if, "up"],
-        ["ip", "-n", ns, "link", "set", "lo", "up"],
-    ):
-        await run_command(argv)
+    host = [
+        f"netns add {ns}",
+        f"link add {network.host_if} type veth peer name {network.sandbox_if} netns {ns}",
+        f"addr add {network.host_ip}{cidr} dev {network.host_if}",
+        f"link set {network.host_if} up",
+    ]
+    inside = [
+        f"addr add {network.sandbox_ip}{cidr} dev {network.sandbox_if}",
+        f"link set {network.sandbox_if} up",
+        "link set lo up",
+    ]
+    await run_command(["ip", "-batch", "-"], stdin="\n".join(host) + "\n")
+    await run_command(["ip", "-n", ns, "-batch", "-"], stdin="\n".join(inside) + "\n")

@@ -1,6 +1,8 @@
 """The command line that runs one single-user server inside its sandbox (pure, no side effects).
 
-Layers, outermost first: ``ip netns exec`` (the sandbox's own network), ``setpriv`` (drop to
+Layers, outermost first: ``nsenter --net`` (the sandbox's own network namespace; unlike
+``ip netns exec`` it makes no copy of the host's mounts, so a home unmounted on the host is
+not kept alive by another sandbox's copy), ``setpriv`` (drop to
 the sandbox uid, no groups, no capabilities, no new privileges), ``bwrap`` (new user, pid,
 ipc and uts namespaces; a file system made only of read-only system dirs, the sandbox
 environment, the read-only datasets and challenges, the user's home, and a /tmp tmpfs capped
@@ -76,6 +78,9 @@ def sandbox_env(settings: Settings, sandbox: Sandbox) -> dict[str, str]:
         "PATH": f"{env_dir}/bin:/usr/local/bin:/usr/bin:/bin",
         "VIRTUAL_ENV": str(env_dir),
         "LANG": "C.UTF-8",
+        # kernel connection files and the server's cookie secret go to the private /tmp, so that a
+        # home full up to its quota never stops the server or a new kernel from starting
+        "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
         "ARENA_SCORING_URL": f"http://{sandbox.network.host_ip}:{settings.scoring_port}/services/scoring",
         "ARENA_DATASETS_DIR": "/datasets",
         "ARENA_CHALLENGES_DIR": "/challenges",
@@ -87,12 +92,13 @@ def sandbox_argv(settings: Settings, sandbox: Sandbox, command: list[str]) -> li
     env_dir = str(settings.sandbox_env_dir)
     ids = str(sandbox.uid), str(sandbox.gid)
     return [
-        *("ip", "netns", "exec", sandbox.network.namespace),
+        *("nsenter", f"--net={sandbox.network.netns_path}"),
         *("setpriv", f"--reuid={ids[0]}", f"--regid={ids[1]}", "--clear-groups"),
         *("--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"),
         *("bwrap", "--unshare-user", "--uid", ids[0], "--gid", ids[1]),
         *("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"),
-        *("--die-with-parent", "--new-session", "--hostname", "arena-sandbox"),
+        # no --die-with-parent: a sandbox outlives a hub restart (the new hub finds it by its pid)
+        *("--new-session", "--hostname", "arena-sandbox"),
         *system_binds(),
         *("--ro-bind", str(sandbox.etc_dir / "passwd"), "/etc/passwd"),
         *("--ro-bind", str(sandbox.etc_dir / "group"), "/etc/group"),

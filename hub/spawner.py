@@ -1,9 +1,10 @@
 """``BwrapSpawner``: a LocalProcessSpawner that runs each server in a bubblewrap sandbox.
 
 Only a few hooks of the parent are overridden: ``start`` prepares the sandbox (arena
-account lookup, home, network namespace, firewall) and then lets the parent launch
+account lookup, home (a loop-mounted image with ``sandbox_home_quota = "loop"``, see
+:mod:`hub.home_quota`), network namespace, firewall) and then lets the parent launch
 :func:`hub.sandbox_command.sandbox_argv`; ``stop`` lets the parent stop the process and then
-removes the network; ``get_env``/``user_env`` give the sandbox its own environment;
+removes the network and unmounts the home; ``get_env``/``user_env`` give the sandbox its own environment;
 ``make_preexec_fn`` does nothing (``setpriv`` inside the argv drops privileges).
 """
 
@@ -24,7 +25,8 @@ from arena.accounts import find_user
 from arena.db import Database
 from arena.settings import Settings, get_settings
 from hub.errors import SandboxSetupError
-from hub.network import apply_firewall, create_network, destroy_network, network_for
+from hub.home_quota import loop_quota_missing, mount_home, unmount_home
+from hub.network import SandboxNetwork, apply_firewall, create_network, destroy_network, network_for
 from hub.sandbox_command import Sandbox, passwd_lines, sandbox_argv, sandbox_env
 from sandboxes import seed_home
 
@@ -92,8 +94,14 @@ def _ensure_dir(path: Path, mode: int) -> None:
     os.chmod(path, mode)
 
 
-def prepare_sandbox_files(settings: Settings, sandbox: Sandbox) -> None:
-    """Create the home (owned by the sandbox uid, 0700, with the starter notebooks) and passwd/group files."""
+def prepare_sandbox_files(settings: Settings, sandbox: Sandbox, *, quota: bool = False) -> None:
+    """Create the home (owned by the sandbox uid, 0700, with the starter notebooks) and passwd/group files.
+
+    Args:
+        settings: platform settings.
+        sandbox: the sandbox being started.
+        quota: mount the home's image on it first (:func:`hub.home_quota.mount_home`).
+    """
     data_dir = settings.resolved_data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     _ensure_dir(data_dir, data_dir.stat().st_mode & 0o7777 | 0o711)
@@ -101,7 +109,10 @@ def prepare_sandbox_files(settings: Settings, sandbox: Sandbox) -> None:
         _ensure_dir(passage, 0o711)
     for readable in (settings.datasets_dir, settings.challenges_dir, sandbox.etc_dir):
         _ensure_dir(readable, 0o755)
-    sandbox.home.mkdir(exist_ok=True)
+    if quota:
+        mount_home(settings, sandbox.user, sandbox.home, sandbox.uid, sandbox.gid)
+    else:
+        sandbox.home.mkdir(exist_ok=True)
     os.chown(sandbox.home, sandbox.uid, sandbox.gid)
     os.chmod(sandbox.home, 0o700)
     seed_home(sandbox.home, sandbox.uid, sandbox.gid)
@@ -136,33 +147,52 @@ class BwrapSpawner(LocalProcessSpawner):
             env.update(sandbox_env(self.arena_settings, self._sandbox))
         return env
 
+    def _home_quota(self, settings: Settings) -> bool:
+        """Whether this spawn's home is a quota'd image (warns when "loop" is asked but impossible)."""
+        if settings.sandbox_home_quota != "loop":
+            return False
+        missing = loop_quota_missing()
+        if missing is not None:
+            self.log.warning(
+                "The home of %s has NO disk quota: %s (set ARENA_SANDBOX_HOME_QUOTA=none to accept plain homes)",
+                self.user.name,
+                missing,
+            )
+        return missing is None
+
     async def start(self) -> tuple[str, int]:
         """Prepare home, network and firewall, then launch the sandboxed server."""
         settings = self.arena_settings
         arena_id = await asyncio.to_thread(_arena_id, settings, self.user.name)
         sandbox = sandbox_for(settings, self.user.name, arena_id)
-        await asyncio.to_thread(prepare_sandbox_files, settings, sandbox)
-        await create_network(sandbox.network)
-        await apply_firewall(settings)
         self._sandbox = sandbox
-        self.ip = sandbox.network.sandbox_ip
-        self.port = self.sandbox_port
-        self.hub_connect_url = f"http://{sandbox.network.host_ip}:{settings.hub_port}"
-        server = [str(settings.sandbox_env_dir / "bin" / "jupyterhub-singleuser")]
-        self.cmd = sandbox_argv(self.limits or settings, sandbox, server)
         try:
+            await asyncio.to_thread(prepare_sandbox_files, settings, sandbox, quota=self._home_quota(settings))
+            await create_network(sandbox.network)
+            await apply_firewall(settings)
+            self.ip = sandbox.network.sandbox_ip
+            self.port = self.sandbox_port
+            self.hub_connect_url = f"http://{sandbox.network.host_ip}:{settings.hub_port}"
+            server = [str(settings.sandbox_env_dir / "bin" / "jupyterhub-singleuser")]
+            self.cmd = sandbox_argv(self.limits or settings, sandbox, server)
             address = await super().start()
         except Exception:
-            await destroy_network(sandbox.network)
+            await self._tear_down(sandbox.network, sandbox.home)
             raise
         await self._wait_listening(self.start_timeout)
         return address
+
+    async def _tear_down(self, network: SandboxNetwork, home: Path) -> None:
+        """Remove the sandbox's network and unmount its home (both fine if already gone)."""
+        await destroy_network(network)
+        if not await asyncio.to_thread(unmount_home, home):
+            self.log.warning("The home of %s was busy: detached lazily, its loop device goes once free", self.user.name)
 
     async def _terminate_server(self) -> None:
         """SIGTERM the single-user server inside the sandbox so it shuts its kernels down.
 
         Signalling ``self.pid`` (the outer bwrap) would kill the sandbox at once: bwrap does
-        not forward signals, and ``--die-with-parent`` SIGKILLs everything inside.
+        not forward signals, and its end SIGKILLs everything inside (it is pid 1 there).
         """
         for pid in _descendants(self.pid):
             if _is_server(pid):
@@ -189,15 +219,16 @@ class BwrapSpawner(LocalProcessSpawner):
             return
 
     async def stop(self, now: bool = False) -> None:
-        """Stop the server (SIGTERM to the server itself first), then remove its network."""
+        """Stop the server (SIGTERM to the server itself first), then remove its network and unmount its home."""
         try:
             if not now and await self.poll() is None:
                 await self._terminate_server()
             await super().stop(now=now)
         finally:
             if self._sandbox is not None:
-                network = self._sandbox.network
-            else:  # the hub restarted since the spawn: find the network again
+                network, home = self._sandbox.network, self._sandbox.home
+            else:  # the hub restarted since the spawn: find the network and home again
                 settings = self.arena_settings
                 network = network_for(settings, await asyncio.to_thread(_arena_id, settings, self.user.name))
-            await destroy_network(network)
+                home = settings.homes_dir / self.user.name
+            await self._tear_down(network, home)

@@ -2,9 +2,10 @@
 
 Run by the hub as a managed service behind ``jhsingle-native-proxy --forward-user-info``
 (hub OAuth login); Streamlit itself listens on 127.0.0.1 only. The app reads the
-platform database read-only. Pages (``leaderboard.views.PAGES``): Challenges,
+platform database read-only; what it records (judges' reviews, private-board views) it sends to
+the scoring API for its viewer (``leaderboard.scoring_api``). Pages (``leaderboard.views.PAGES``): Challenges,
 Leaderboard (paged, searchable, rank shifts, CSV for judges), Plots, My team,
-Datasets (cards), Judges' console (judges, organisers, admins; blinded review) and
+Datasets (cards), Judges' console (judges, organisers, admins; rubric scores, blinded review) and
 Organiser (organisers, admins). Its read-only queries live in ``leaderboard.queries``
 (one SQL query per answer); the whole-board CSV uses ``scoring.leaderboard``.
 Importing this package does not import Streamlit.

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from arena.models import Challenge, ChallengeState
 from arena.settings import Settings
-from leaderboard.errors import ChallengeNotFound
+from challenges import DEFAULT_RUBRIC, RubricCriterion, rubric_of
+from leaderboard.errors import ChallengeNotFound, LeaderboardError
 
 __all__ = ["ChallengeInfo", "PhaseInfo", "find_challenge", "list_challenges", "read_description"]
 
@@ -38,6 +39,7 @@ class ChallengeInfo:
     secondary_metrics: list[str]
     datasets: list[str]
     phases: list[PhaseInfo] = field(default_factory=list)
+    rubric: tuple[RubricCriterion, ...] = DEFAULT_RUBRIC
 
     @property
     def closed(self) -> bool:
@@ -48,6 +50,10 @@ class ChallengeInfo:
 def _info(challenge: Challenge) -> ChallengeInfo:
     spec: dict[str, Any] = challenge.spec or {}
     metric: dict[str, Any] = spec.get("metric") or {}
+    try:
+        rubric = rubric_of(spec)
+    except ValueError as error:
+        raise LeaderboardError(f"challenge {challenge.slug!r}: {error}") from None
     return ChallengeInfo(
         slug=challenge.slug,
         title=challenge.title,
@@ -57,6 +63,7 @@ def _info(challenge: Challenge) -> ChallengeInfo:
         secondary_metrics=[str(name) for name in metric.get("secondary") or []],
         datasets=[str(ref) for ref in spec.get("datasets") or []],
         phases=[PhaseInfo(p.name, p.starts_at, p.ends_at) for p in challenge.phases],
+        rubric=rubric,
     )
 
 

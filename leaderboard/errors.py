@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from arena.errors import ArenaError, NotFoundError
 
-__all__ = ["BoardNotAllowed", "ChallengeNotFound", "LeaderboardError", "NotAllowed", "PageNotAllowed"]
+__all__ = [
+    "BoardNotAllowed",
+    "ChallengeNotFound",
+    "LeaderboardError",
+    "NotAllowed",
+    "PageNotAllowed",
+    "ScoringRefused",
+    "ScoringUnavailable",
+]
 
 
 class LeaderboardError(ArenaError):
@@ -25,3 +33,11 @@ class BoardNotAllowed(NotAllowed):
 
 class PageNotAllowed(NotAllowed):
     """The viewer asked for a page kept for other roles (judges' console, organiser page)."""
+
+
+class ScoringUnavailable(LeaderboardError):
+    """The scoring service cannot be asked to save something for the viewer (no token, not answering)."""
+
+
+class ScoringRefused(LeaderboardError):
+    """The scoring service refused what the viewer asked to save; the message is its reason."""

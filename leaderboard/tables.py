@@ -17,6 +17,7 @@ from typing import Protocol
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from challenges import team_review_means, with_review_means
 from leaderboard.access import Viewer, display_digits, ensure_board_allowed
 from leaderboard.catalog import ChallengeInfo
 from scoring import count_teams as scoring_count_teams
@@ -40,6 +41,7 @@ class BoardRow(Protocol):
 
     rank: int
     team: str
+    team_id: int
     score: float
     secondary: dict[str, float | None]
     entries: int
@@ -151,6 +153,9 @@ def fetch_board(
 ) -> pd.DataFrame:
     """The whole ``board`` of ``challenge`` as ``viewer`` may see it (the scoring room's ranking).
 
+    For judges, organisers and admins it also carries each team's mean rubric score per criterion
+    (``review_<criterion>``) once judges have reviewed submissions.
+
     Args:
         session: A (read-only) session on the platform database.
         viewer: Who is looking.
@@ -163,4 +168,8 @@ def fetch_board(
     """
     ensure_board_allowed(viewer, challenge, board)
     rows = scoring_leaderboard(session, challenge.slug, board=board)
-    return board_frame(rows, challenge, display_digits(viewer, score_digits))
+    frame = board_frame(rows, challenge, display_digits(viewer, score_digits))
+    if not viewer.privileged:
+        return frame
+    criteria = [criterion.name for criterion in challenge.rubric]
+    return with_review_means(frame, [row.team_id for row in rows], team_review_means(session, challenge.slug), criteria)

@@ -3,13 +3,19 @@
 The machine's own Python lives under ``/root`` (mode 0700), which an unprivileged sandbox
 user cannot enter, so the environment is created from ``settings.sandbox_base_python``
 (Debian's ``/usr/bin/python3``) and filled by the project's pip. It is rebuilt only when
-its fingerprint (pinned requirements + the client's source) changes.
+its fingerprint (pinned requirements, what is left out, the server config, the client's
+source) changes.
+
+Start-up time matters (a competitor waits for it): packages that only slow the server's start
+are removed after the install (:data:`SANDBOX_LEFT_OUT`), and a server config file
+(:data:`SERVER_CONFIG`) switches off what a sandbox without network cannot use.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,7 +26,15 @@ from pathlib import Path
 from arena.settings import Settings
 from sandboxes.errors import SandboxEnvError
 
-__all__ = ["CLIENT_DIR", "SANDBOX_REQUIREMENTS", "ensure_sandbox_env", "env_fingerprint", "env_is_current"]
+__all__ = [
+    "CLIENT_DIR",
+    "SANDBOX_LEFT_OUT",
+    "SANDBOX_REQUIREMENTS",
+    "SERVER_CONFIG",
+    "ensure_sandbox_env",
+    "env_fingerprint",
+    "env_is_current",
+]
 
 CLIENT_DIR = Path(__file__).parent / "client"
 STAMP_NAME = ".arena-env-fingerprint"
@@ -37,6 +51,19 @@ SANDBOX_REQUIREMENTS: tuple[str, ...] = (
     "httpx==0.28.1",
 )
 
+SANDBOX_LEFT_OUT: tuple[str, ...] = ("rfc3987-syntax",)
+"""Dependencies uninstalled after the install. ``rfc3987-syntax`` (pulled in by jupyter-events'
+``jsonschema[format-nongpl]``) builds a Lark grammar when imported: about 1 s of CPU at every
+server start, for jsonschema's optional "iri" format check only (skipped when it is absent)."""
+
+SERVER_CONFIG: dict[str, dict[str, object]] = {
+    # no language server is installed (zz-: read after the package's own file, which enables it)
+    "jupyter_server_config.d/zz-data-arena.json": {"ServerApp": {"jpserver_extensions": {"jupyter_lsp": False}}},
+    # a sandbox has no network: PyPI is out of reach (LabApp reads no .d folder)
+    "jupyter_lab_config.json": {"LabApp": {"extension_manager": "readonly"}},
+}
+"""Jupyter config files of every sandbox, by path under the environment's ``etc/jupyter``."""
+
 
 def _client_files(client_dir: Path) -> list[Path]:
     skip = {"__pycache__", "build", "dist"}
@@ -48,13 +75,14 @@ def _client_files(client_dir: Path) -> list[Path]:
 
 
 def env_fingerprint(requirements: tuple[str, ...] = SANDBOX_REQUIREMENTS, client_dir: Path = CLIENT_DIR) -> str:
-    """Hash of the pinned requirement list and the client's source files.
+    """Hash of the pinned requirement list, what is left out, the server config and the client's source files.
 
     Args:
         requirements: the pinned requirement strings.
         client_dir: the client's source tree (``pyproject.toml`` + ``arena_client/``).
     """
     digest = hashlib.sha256("\n".join(requirements).encode())
+    digest.update(json.dumps([SANDBOX_LEFT_OUT, SERVER_CONFIG], sort_keys=True).encode())
     for path in _client_files(client_dir):
         digest.update(str(path.relative_to(client_dir)).encode())
         digest.update(path.read_bytes())
@@ -99,6 +127,11 @@ def _build(settings: Settings, target: Path) -> None:
         shutil.copytree(CLIENT_DIR, client_copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
         argv = [*_pip(), "--python", str(target / "bin" / "python"), "install", "--no-input"]
         _run([*argv, *SANDBOX_REQUIREMENTS, str(client_copy)], f"installing the sandbox packages into {target}")
+    uninstall = [*_pip(), "--python", str(target / "bin" / "python"), "uninstall", "--yes", *SANDBOX_LEFT_OUT]
+    _run(uninstall, f"removing {', '.join(SANDBOX_LEFT_OUT)} from {target}")
+    for name, config in SERVER_CONFIG.items():
+        (target / "etc" / "jupyter" / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / "etc" / "jupyter" / name).write_text(json.dumps(config, indent=2) + "\n")
     _make_world_readable(target)
 
 

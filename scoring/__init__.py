@@ -8,15 +8,19 @@ from scoring.leaderboard import LeaderboardRow, count_teams, leaderboard, rank_s
 from scoring.metrics import Metric, get_metric, list_metrics
 from scoring.monitoring import oldest_queued_at, queue_depth
 from scoring.offline import score_offline
+from scoring.reviews import Review, list_reviews, record_review
 from scoring.selection import choose_final_submissions
 from scoring.server import serve
 from scoring.store import accept_submission
+from scoring.sweep import SweepReport, sweep_store
 from scoring.teams import create_team, join_team, leave_team
 from scoring.worker import Worker, requeue_stale
 
 __all__ = [
     "LeaderboardRow",
     "Metric",
+    "Review",
+    "SweepReport",
     "Worker",
     "accept_submission",
     "choose_final_submissions",
@@ -29,12 +33,15 @@ __all__ = [
     "leaderboard",
     "leave_team",
     "list_metrics",
+    "list_reviews",
     "oldest_queued_at",
     "queue_depth",
     "rank_shifts",
     "ranked_teams",
+    "record_review",
     "requeue_stale",
     "score_offline",
     "serve",
+    "sweep_store",
 ]
 __all__ += errors.__all__

@@ -11,8 +11,17 @@ only once the challenge is closed; judges, organisers and admins see private boa
 Team endpoints (``POST …/team`` ``{"name"}``, ``…/team/join`` ``{"name"}``, ``…/team/leave``) and
 ``POST …/final-selection`` ``{"ids": [...]}`` call :mod:`scoring.teams` and :mod:`scoring.selection`;
 refusals are JSON 400s naming the rule (``limits.team_size``, ``limits.final_selection``…).
+
+Reviews (:mod:`scoring.reviews`, judges, organisers and admins only): ``PUT
+…/submissions/{id}/reviews/{rubric}`` ``{"score", "comment"}`` stores the caller's score on one
+rubric criterion, ``GET …/submissions/{id}/reviews`` and ``GET …/reviews`` (the whole challenge,
+for export) list them. The leaderboard service calls these for its signed-in viewer with its own
+token and ``X-Arena-Acting-User: <hub user>``; that header is honoured from the leaderboard
+service's token only (any other caller sending it is refused), and the viewer's own role applies.
+``POST …/board-views`` (leaderboard service only) audits a private board the app showed.
 """
 
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -25,31 +34,48 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
 
 from arena.db import Database, audit
 from arena.errors import ArenaError, NotFoundError
 from arena.health import schema_revision
 from arena.models import Challenge, ChallengeState, Role, Score, Submission, SubmissionState, TeamMember, User
 from arena.settings import Settings
-from scoring.auth import Authenticate, hub_authenticator
-from scoring.errors import HubUnavailableError, QuotaExceededError, SubmissionTooLargeError
+from scoring.auth import ACTING_USER_HEADER, Authenticate, HubCaller, as_caller, hub_authenticator
+from scoring.errors import (
+    HubUnavailableError,
+    QuotaExceededError,
+    ReviewNotAllowedError,
+    SubmissionTooLargeError,
+)
 from scoring.leaderboard import leaderboard
 from scoring.monitoring import CONTENT_TYPE, queue_snapshot, render_metrics
+from scoring.reviews import ensure_reviewer, list_reviews, record_review
 from scoring.selection import choose_final_submissions
 from scoring.store import check_can_submit, find_challenge, queue_submission
+from scoring.sweep import sweep_store
 from scoring.teams import create_team, join_team, leave_team
 from scoring.upload import receive_upload
 from scoring.worker import Worker
 
-__all__ = ["DEFAULT_PREFIX", "MAX_ID", "create_app"]
+__all__ = ["DATABASE_RETRY_AFTER_SECONDS", "DEFAULT_PREFIX", "MAX_ID", "create_app"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "/services/scoring/"
+DATABASE_RETRY_AFTER_SECONDS = 5
+"""``Retry-After`` of the 503 answered while the database is unreachable."""
 _STAFF = {Role.judge, Role.organiser, Role.admin}
 MAX_ID = 2**31 - 1
 """Largest row id the database holds (PostgreSQL INTEGER); larger ids cannot exist."""
-_STATUS = {NotFoundError: 404, QuotaExceededError: 429, SubmissionTooLargeError: 413, HubUnavailableError: 503}
+_STATUS = {
+    NotFoundError: 404,
+    QuotaExceededError: 429,
+    SubmissionTooLargeError: 413,
+    HubUnavailableError: 503,
+    ReviewNotAllowedError: 403,
+}
 
 
 class FinalSelection(BaseModel):
@@ -62,6 +88,13 @@ class TeamName(BaseModel):
     """Body of ``POST …/team`` and ``…/team/join``."""
 
     name: str
+
+
+class ReviewBody(BaseModel):
+    """Body of ``PUT …/reviews/{rubric}``: the score (within the criterion's range) and a comment."""
+
+    score: Annotated[float, Field(allow_inf_nan=False)]
+    comment: str = ""
 
 
 def _service_prefix() -> str:
@@ -80,18 +113,76 @@ class _Api:
     def __init__(self, db: Database, settings: Settings, authenticate: Authenticate) -> None:
         self.db, self.settings, self.authenticate = db, settings, authenticate
 
-    def user(self, authorization: Annotated[str | None, Header()] = None) -> User:
+    def caller(self, authorization: str | None) -> HubCaller:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() not in ("token", "bearer") or not token.strip():
             raise HTTPException(401, "missing 'Authorization: token <hub token>' header")
-        name = self.authenticate(token.strip())
-        if name is None:
+        caller = as_caller(self.authenticate(token.strip()))
+        if caller is None:
             raise HTTPException(401, "the hub does not accept this token for the scoring service")
+        return caller
+
+    def account(self, name: str) -> User:
         with self.db.session() as session:
             user = session.scalar(select(User).where(User.name == name))
         if user is None:
             raise HTTPException(403, f"hub user {name!r} has no arena account; ask an organiser to add it")
         return user
+
+    def user(self, authorization: Annotated[str | None, Header()] = None) -> User:
+        """The calling hub user (a service's token acts for no one here: the acting-user header is not read)."""
+        return self.own_account(self.caller(authorization))
+
+    def own_account(self, caller: HubCaller) -> User:
+        """The arena account of a user's token; a service's token is never taken for an account of its name."""
+        if caller.kind != "user":
+            raise HTTPException(403, f"hub {caller.kind} {caller.name!r} acts for no one here; send a user's token")
+        return self.account(caller.name)
+
+    def reviewer(
+        self,
+        authorization: Annotated[str | None, Header()] = None,
+        acting: Annotated[str | None, Header(alias=ACTING_USER_HEADER)] = None,
+    ) -> User:
+        """The calling user, or the viewer the leaderboard service acts for; must be allowed to review."""
+        caller = self.caller(authorization)
+        if caller.is_leaderboard_service:
+            user = self.acting_user(caller, acting)
+        elif acting is not None:
+            raise HTTPException(403, f"{ACTING_USER_HEADER} is honoured from the leaderboard service's token only")
+        else:
+            user = self.own_account(caller)
+        ensure_reviewer(user)  # ReviewNotAllowedError: 403
+        return user
+
+    def board_viewer(
+        self,
+        authorization: Annotated[str | None, Header()] = None,
+        acting: Annotated[str | None, Header(alias=ACTING_USER_HEADER)] = None,
+    ) -> User:
+        """The viewer the leaderboard service says it showed a board to (that service's token only)."""
+        caller = self.caller(authorization)
+        if not caller.is_leaderboard_service:
+            raise HTTPException(403, "board views are recorded by the leaderboard service only")
+        return self.acting_user(caller, acting)
+
+    def acting_user(self, caller: HubCaller, acting: str | None) -> User:
+        if not acting or not acting.strip():
+            raise HTTPException(
+                400, f"the {caller.name} service must name the viewer it acts for in {ACTING_USER_HEADER}"
+            )
+        return self.account(acting.strip())
+
+    def challenge_submission(self, session: Session, slug: str, submission_id: int) -> Submission:
+        challenge = find_challenge(session, slug)
+        found = None
+        if 1 <= submission_id <= MAX_ID:
+            found = session.scalar(
+                select(Submission).where(Submission.id == submission_id, Submission.challenge_id == challenge.id)
+            )
+        if found is None:
+            raise NotFoundError(f"submission {submission_id} of {slug!r} does not exist")
+        return found
 
     def submission_view(self, submission: Submission, shown: list[Score], closed: bool, staff: bool) -> dict[str, Any]:
         scores: dict[str, dict[str, float]] = {}
@@ -125,14 +216,19 @@ class _Api:
             closed = challenge.state == ChallengeState.closed
             return [self.submission_view(row, row.scores, closed, user.role in _STAFF) for row in rows]
 
+    @staticmethod
+    def audit_private_view(session: Session, challenge: Challenge, user: User, via: str) -> None:
+        """Audit that ``user`` sees the private board of ``challenge`` (refused: 403 when they may not)."""
+        if user.role not in _STAFF and challenge.state != ChallengeState.closed:
+            raise HTTPException(403, f"the private board of {challenge.slug!r} is hidden until the challenge closes")
+        audit(session, user.name, "leaderboard.private.view", f"challenge:{challenge.slug}", via=via)
+
     def board(self, slug: str, board: str, user: User) -> list[dict[str, Any]]:
         digits = self.settings.score_display_digits
         with self.db.session() as session:
             challenge = find_challenge(session, slug)
             if board == "private":
-                if user.role not in _STAFF and challenge.state != ChallengeState.closed:
-                    raise HTTPException(403, f"the private board of {slug!r} is hidden until the challenge closes")
-                audit(session, user.name, "leaderboard.private.view", f"challenge:{slug}")
+                self.audit_private_view(session, challenge, user, via="scoring-api")
             rows = leaderboard(session, slug, board)  # type: ignore[arg-type]
         return [
             {
@@ -151,6 +247,7 @@ class _Api:
 def _router(api: _Api) -> APIRouter:
     router = APIRouter()
     CurrentUser = Annotated[User, Depends(api.user)]
+    Reviewer = Annotated[User, Depends(api.reviewer)]
 
     @router.get("/health")
     def health() -> JSONResponse:
@@ -232,6 +329,34 @@ def _router(api: _Api) -> APIRouter:
     def board(slug: str, user: CurrentUser, board: str = "public") -> list[dict[str, Any]]:
         return api.board(slug, board, user)
 
+    @router.post("/api/challenges/{slug}/board-views", status_code=201)
+    def board_view(slug: str, viewer: Annotated[User, Depends(api.board_viewer)]) -> dict[str, Any]:
+        with api.db.session() as session:
+            api.audit_private_view(session, find_challenge(session, slug), viewer, via="leaderboard")
+        return {"recorded": True, "viewer": viewer.name, "board": "private"}
+
+    @router.put("/api/challenges/{slug}/submissions/{submission_id}/reviews/{rubric}")
+    def review_put(slug: str, submission_id: int, rubric: str, body: ReviewBody, judge: Reviewer) -> dict[str, Any]:
+        with api.db.session() as session:
+            submission = api.challenge_submission(session, slug, submission_id)
+            review = record_review(
+                session, submission, judge, rubric, body.score, body.comment,
+                max_comment_chars=api.settings.review_comment_max_chars,
+            )  # fmt: skip
+        return review.as_dict()
+
+    @router.get("/api/challenges/{slug}/submissions/{submission_id}/reviews")
+    def reviews_of_submission(slug: str, submission_id: int, judge: Reviewer) -> list[dict[str, Any]]:
+        with api.db.session() as session:
+            submission = api.challenge_submission(session, slug, submission_id)
+            return [review.as_dict() for review in list_reviews(session, slug, submission.id)]
+
+    @router.get("/api/challenges/{slug}/reviews")
+    def reviews_of_challenge(slug: str, judge: Reviewer) -> list[dict[str, Any]]:
+        with api.db.session() as session:
+            find_challenge(session, slug)  # NotFoundError: 404
+            return [review.as_dict() for review in list_reviews(session, slug)]
+
     return router
 
 
@@ -261,6 +386,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if db is None:
             database.migrate()
+        await run_in_threadpool(sweep_store, database, settings)
         stop = threading.Event()
         thread = None
         if settings.embedded_worker:
@@ -280,6 +406,17 @@ def create_app(
     async def arena_error(_request: Request, error: ArenaError) -> JSONResponse:
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
         return JSONResponse({"detail": str(error)}, status_code=status)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_unavailable(_request: Request, error: DBAPIError) -> JSONResponse:
+        # The database is down, restarting or locked: nothing was stored, the caller may retry.
+        log.warning("database unavailable: %s", str(error.orig).strip().splitlines()[0] if error.orig else error)
+        return JSONResponse(
+            {"detail": "the scoring database is unavailable right now; nothing was stored, try again shortly"},
+            status_code=503,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -1,18 +1,48 @@
-"""Who is calling: a hub token resolved by JupyterHub, then the role from the arena database."""
+"""Who is calling: a hub token resolved by JupyterHub, then the role from the arena database.
+
+A token belongs to a hub user or to a hub service (JupyterHub's token model says which in
+``kind``). Only the ``leaderboard`` service may act for one of its signed-in viewers, by naming
+them in the :data:`ACTING_USER_HEADER`; the scoring app honours that header from no one else.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from tornado.web import HTTPError
 
 from scoring.errors import HubUnavailableError
 
-__all__ = ["Authenticate", "hub_authenticator"]
+__all__ = ["ACTING_USER_HEADER", "LEADERBOARD_SERVICE", "Authenticate", "HubCaller", "as_caller", "hub_authenticator"]
 
-Authenticate = Callable[[str], str | None]
-"""Maps a bearer token to a hub user name (None: not a valid token for this service)."""
+ACTING_USER_HEADER = "X-Arena-Acting-User"
+"""Names the hub user the leaderboard service acts for (honoured from that service's token only)."""
+LEADERBOARD_SERVICE = "leaderboard"
+"""Name of the hub-managed leaderboard service (``hub.config.service_definitions``)."""
+
+
+@dataclass(frozen=True)
+class HubCaller:
+    """The owner of a hub token: a user or a service, by name."""
+
+    name: str
+    kind: str = "user"
+
+    @property
+    def is_leaderboard_service(self) -> bool:
+        """Whether the token is the leaderboard service's own (not a user's)."""
+        return self.kind == "service" and self.name == LEADERBOARD_SERVICE
+
+
+Authenticate = Callable[[str], "HubCaller | str | None"]
+"""Maps a bearer token to its owner (a plain name means a hub user; None: not a valid token for this service)."""
+
+
+def as_caller(owner: HubCaller | str | None) -> HubCaller | None:
+    """What an :data:`Authenticate` function returned, as a :class:`HubCaller` (a bare name is a user)."""
+    return HubCaller(owner) if isinstance(owner, str) else owner
 
 
 def hub_authenticator(hub_auth: Any | None = None) -> Authenticate:
@@ -27,15 +57,16 @@ def hub_authenticator(hub_auth: Any | None = None) -> Authenticate:
         hub_auth: A configured HubAuth (default: one built from the managed-service environment).
 
     Returns:
-        A function token → user name, or None when the hub rejects the token or its scopes;
-        it raises :class:`HubUnavailableError` when the hub cannot be reached.
+        A function token → :class:`HubCaller` (name and ``kind``, ``user`` when the hub's model
+        does not say), or None when the hub rejects the token or its scopes; it raises
+        :class:`HubUnavailableError` when the hub cannot be reached.
     """
     if hub_auth is None:
         from jupyterhub.services.auth import HubAuth
 
         hub_auth = HubAuth(cache_max_age=60)
 
-    def authenticate(token: str) -> str | None:
+    def authenticate(token: str) -> HubCaller | None:
         try:
             model = hub_auth.user_for_token(token, sync=True)
         except HTTPError as error:  # HubAuth's way of saying the hub did not answer properly
@@ -45,6 +76,6 @@ def hub_authenticator(hub_auth: Any | None = None) -> Authenticate:
         required = hub_auth.access_scopes
         if required and not hub_auth.check_scopes(required, model):
             return None
-        return model["name"]
+        return HubCaller(name=model["name"], kind=str(model.get("kind", "user")))
 
     return authenticate

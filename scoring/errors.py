@@ -7,6 +7,8 @@ from arena.errors import ArenaError
 __all__ = [
     "HubUnavailableError",
     "QuotaExceededError",
+    "ReviewError",
+    "ReviewNotAllowedError",
     "ScoringError",
     "SelectionError",
     "SubmissionError",
@@ -41,3 +43,11 @@ class SelectionError(ScoringError):
 
 class TeamError(ScoringError):
     """A team change is refused (already in a team, team full, name taken, not in a team)."""
+
+
+class ReviewError(ScoringError):
+    """A judge's rubric score is not acceptable (unknown criterion, out of the criterion's range, comment too long)."""
+
+
+class ReviewNotAllowedError(ReviewError):
+    """The user's role may not read or write reviews (judges, organisers and admins only)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import tempfile
 from datetime import datetime, time
 from pathlib import Path
@@ -32,6 +33,8 @@ __all__ = [
     "find_challenge",
     "find_user",
     "queue_submission",
+    "staging_dir",
+    "staging_prefix",
     "submission_path",
 ]
 
@@ -41,6 +44,20 @@ _CHUNK = 1024 * 1024
 def submission_path(settings: Settings, digest: str) -> Path:
     """Where the file with SHA-256 ``digest`` is stored."""
     return settings.submissions_dir / digest[:2] / digest
+
+
+def staging_dir(settings: Settings) -> Path:
+    """Where uploads are written while they arrive (``<submissions_dir>/tmp``)."""
+    return settings.submissions_dir / "tmp"
+
+
+def staging_prefix() -> str:
+    """Name prefix of this process's staging files: ``upload-<host>-<pid>-``.
+
+    The host and pid say whose upload a staging file is, so that a restarted service can
+    remove what a killed one left without touching uploads in progress elsewhere.
+    """
+    return f"upload-{socket.gethostname()}-{os.getpid()}-"
 
 
 def _named(session: Session, model: type, column: Any, value: str, missing: str) -> Any:
@@ -78,9 +95,9 @@ class StoredFile:
     def __init__(self, settings: Settings) -> None:
         """Open a staging file under ``<submissions_dir>/tmp``."""
         self.settings, self.limit, self.size = settings, settings.submission_max_bytes, 0
-        staging = settings.submissions_dir / "tmp"
+        staging = staging_dir(settings)
         staging.mkdir(parents=True, exist_ok=True)
-        handle, self._temporary = tempfile.mkstemp(dir=staging, prefix="upload-")
+        handle, self._temporary = tempfile.mkstemp(dir=staging, prefix=staging_prefix())
         self._out = os.fdopen(handle, "wb")
         self._hasher = hashlib.sha256()
 

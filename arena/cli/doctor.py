@@ -11,7 +11,7 @@ __all__ = ["register"]
 
 
 def doctor() -> None:
-    """Check the database, the answers store, the proxy, bubblewrap and secrets; exit 1 if any check fails."""
+    """Run every deployment check (database, answers, proxy, bubblewrap, home quota, secrets); exit 1 if one fails."""
     results = run_checks(get_settings())
     for result in results:
         label = typer.style("OK  " if result.ok else "FAIL", fg=typer.colors.GREEN if result.ok else typer.colors.RED)

@@ -1,4 +1,4 @@
-"""Top-level scoring commands: ``arena score``, ``worker``, ``queue-status``, ``serve-scoring``."""
+"""Top-level scoring commands: ``arena score``, ``worker``, ``queue-status``, ``serve-scoring``, ``sweep-store``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from arena.db import Database
 from arena.logging import configure_logging
 from arena.models import utcnow
 from arena.settings import get_settings
-from scoring import Worker, oldest_queued_at, queue_depth, score_offline, serve
+from scoring import Worker, oldest_queued_at, queue_depth, score_offline, serve, sweep_store
 
 __all__ = ["register"]
 
@@ -82,9 +82,22 @@ def serve_scoring() -> None:
     serve(settings)
 
 
+def sweep_store_command() -> None:
+    """Remove abandoned uploads and stored files no submission names (older than ARENA_UPLOAD_STALE_SECONDS)."""
+    settings = get_settings()
+    report = sweep_store(Database.from_settings(settings), settings)
+    for path in (*report.staging, *report.unreferenced):
+        typer.echo(f"removed {path}")
+    typer.echo(
+        f"{len(report.staging)} abandoned upload(s), {len(report.unreferenced)} unreferenced file(s) removed "
+        f"from {settings.submissions_dir}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the scoring commands to the top-level ``arena`` app."""
     app.command("score")(score)
     app.command("worker")(worker)
     app.command("queue-status")(queue_status)
     app.command("serve-scoring")(serve_scoring)
+    app.command("sweep-store")(sweep_store_command)

@@ -10,14 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from arena.models import Score, Submission, Team, TeamMember, User
 from leaderboard.catalog import ChallengeInfo
 from leaderboard.queries.common import challenge_id, frame_of
 
-__all__ = ["SUBMISSION_COLUMNS", "find_team", "recent_submissions", "submission_detail", "team_submissions"]
+__all__ = [
+    "SUBMISSION_COLUMNS",
+    "count_submissions",
+    "find_team",
+    "recent_submissions",
+    "submission_detail",
+    "team_submissions",
+]
 
 SUBMISSION_COLUMNS = ["id", "team_id", "team", "user", "filename", "size_bytes", "file_digest", "description",
                       "state", "error", "attempts", "created_at", "scored_at"]  # fmt: skip
@@ -74,10 +81,16 @@ def team_submissions(session: Session, challenge: ChallengeInfo, team_id: int, s
     return frame_of(session, query.order_by(Submission.created_at.desc(), Submission.id.desc()))
 
 
-def recent_submissions(session: Session, challenge: ChallengeInfo, limit: int = 200) -> pd.DataFrame:
-    """The ``limit`` newest submissions of ``challenge`` (no scores), newest first."""
-    query = _submissions(challenge).order_by(Submission.created_at.desc(), Submission.id.desc()).limit(limit)
-    return frame_of(session, query)
+def recent_submissions(session: Session, challenge: ChallengeInfo, limit: int = 200, offset: int = 0) -> pd.DataFrame:
+    """The ``limit`` newest submissions of ``challenge`` after the ``offset`` newest (no scores), newest first."""
+    newest_first = _submissions(challenge).order_by(Submission.created_at.desc(), Submission.id.desc())
+    return frame_of(session, newest_first.limit(limit).offset(offset))
+
+
+def count_submissions(session: Session, challenge: ChallengeInfo) -> int:
+    """How many submissions ``challenge`` has received (every state)."""
+    query = select(func.count(Submission.id)).where(Submission.challenge_id == challenge_id(challenge.slug))
+    return int(session.scalar(query) or 0)
 
 
 def submission_detail(

@@ -4,10 +4,16 @@ The challenge comes from the ``challenge`` query parameter (or a selector), the
 board from ``board`` (or a selector offering only the boards the viewer may see).
 Viewers search teams and page through the board; on the private board a toggle
 shows how ranks moved from the public board; judges and organisers download it as CSV.
+
+Showing a private board is audited like in the scoring API (``leaderboard.private.view``), once
+per viewer, challenge and browser session: the app asks the scoring service to record it. That is
+best effort: when the scoring service cannot record it, the board is still shown and the app logs
+a warning (and tries again on the next full rerun), so an outage of scoring never hides a board.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -17,12 +23,16 @@ from sqlalchemy.orm import Session
 from arena.db import Database
 from leaderboard.access import Viewer, ensure_board_allowed, visible_boards
 from leaderboard.catalog import ChallengeInfo
+from leaderboard.errors import LeaderboardError
+from leaderboard.scoring_api import ScoringApi
 from leaderboard.tables import PageRequest, count_teams, fetch_board, fetch_page, format_time, page_count
 from leaderboard.views import notices
 from leaderboard.views.context import PageContext
 from leaderboard.views.picker import challenge_page
 
-__all__ = ["PAGE_SIZE", "REFRESH_SECONDS", "render"]
+__all__ = ["PAGE_SIZE", "REFRESH_SECONDS", "audit_private_view", "render"]
+
+log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 15
 PAGE_SIZE = 50
@@ -57,6 +67,26 @@ def _csv_download(session: Session, viewer: Viewer, challenge: ChallengeInfo, bo
         mime="text/csv",
         on_click="ignore",
     )
+
+
+def audit_private_view(context: PageContext, challenge: ChallengeInfo) -> bool:
+    """Have the scoring service audit that the viewer is shown ``challenge``'s private board (once per session).
+
+    Returns:
+        Whether the view is recorded (now or earlier in this session); False (and a logged warning)
+        when the scoring service could not record it.
+    """
+    done = f"private-view-audited-{challenge.slug}"
+    if st.session_state.get(done):
+        return True
+    try:
+        ScoringApi.from_settings(context.settings).record_board_view(context.viewer.name, challenge.slug)
+    except LeaderboardError as error:
+        viewer = context.viewer.name
+        log.warning("private board of %r shown to %r without an audit record: %s", challenge.slug, viewer, error)
+        return False
+    st.session_state[done] = True
+    return True
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -96,4 +126,6 @@ def render(context: PageContext) -> None:
         return
     st.subheader(challenge.title)
     board = _choose_board(context.viewer, challenge)
+    if board == "private":
+        audit_private_view(context, challenge)
     _live_board(context.database, context.viewer, challenge, board, context.settings.score_display_digits)

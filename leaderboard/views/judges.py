@@ -1,8 +1,11 @@
-"""The "Judges' console" (judges, organisers, admins): recent submissions and one in full detail.
+"""The "Judges' console" (judges, organisers, admins): every submission, one in full detail, and its review.
 
-Blinded review replaces team names by stable pseudonyms and hides what may name a
-team (user, file name, description). Rubric scores need a writable table and are
-not stored yet (the app is read-only).
+Submissions are listed newest first, ``settings.judges_page_size`` a page, so judges reach any of
+them. Blinded review replaces team names by stable pseudonyms and hides what may name a team
+(user, file name, description), and shows only the judge's own review scores. The review form
+has one score (within the criterion's range) and one comment per criterion of the challenge's
+rubric; saving goes through the scoring API on behalf of the judge (the app itself never writes
+to the database), and the scores are then read back from the database.
 """
 
 from __future__ import annotations
@@ -13,19 +16,22 @@ import streamlit as st
 from leaderboard.access import BOARDS, PRIVILEGED_ROLES, ensure_role
 from leaderboard.blinding import blind, review_salt
 from leaderboard.catalog import ChallengeInfo
-from leaderboard.queries.submissions import recent_submissions, submission_detail
-from leaderboard.tables import format_time
+from leaderboard.errors import LeaderboardError
+from leaderboard.queries.submissions import count_submissions, recent_submissions, submission_detail
+from leaderboard.scoring_api import ScoringApi
+from leaderboard.tables import format_time, page_count
 from leaderboard.views.context import PageContext
 from leaderboard.views.picker import challenge_page
+from scoring import Review, list_reviews
 
-__all__ = ["RECENT", "detail_table", "render", "scores_table"]
+__all__ = ["detail_table", "render", "reviews_table", "scores_table"]
 
-RECENT = 200
 _LABELS = {
     "id": "Submission", "team": "Team", "user": "Submitted by", "filename": "File name", "size_bytes": "Size (bytes)",
     "file_digest": "SHA-256", "description": "Description", "state": "State", "error": "Error",
     "attempts": "Scoring attempts", "created_at": "Submitted", "scored_at": "Scored",
 }  # fmt: skip
+REVIEW_COLUMNS = ["Judge", "Criterion", "Score", "Comment", "Saved"]
 
 
 def _shown(value: object) -> str:
@@ -48,11 +54,91 @@ def scores_table(detail: dict[str, object], challenge: ChallengeInfo) -> pd.Data
     )
 
 
+def reviews_table(reviews: list[Review]) -> pd.DataFrame:
+    """Review scores as a table: Judge, Criterion, Score, Comment, Saved."""
+    rows = [(r.judge, r.rubric, r.score, r.comment, format_time(r.updated_at)) for r in reviews]
+    return pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+
+
 def _recent_table(frame: pd.DataFrame) -> pd.DataFrame:
     columns = [column for column in ("id", "team", "user", "state", "created_at") if column in frame.columns]
     shown = frame[columns].rename(columns=_LABELS)
     shown["Submitted"] = frame["created_at"].map(format_time)
     return shown
+
+
+def _listed_page(context: PageContext, challenge: ChallengeInfo, total: int) -> tuple[pd.DataFrame, int]:
+    """The page of submissions the judge chose (newest first) and its number."""
+    size = context.settings.judges_page_size
+    pages = page_count(total, size)
+    page = int(st.pagination(pages, key=f"judges-page-{challenge.slug}")) if pages > 1 else 1
+    with context.database.session() as session:
+        listed = recent_submissions(session, challenge, size, offset=(page - 1) * size)
+    first = (page - 1) * size + 1
+    st.subheader(f"Submissions {first}–{first + len(listed) - 1} of {total}, newest first")
+    return listed, page
+
+
+def _save(context: PageContext, challenge: ChallengeInfo, submission_id: int, entered: dict, own: dict) -> None:
+    """Send the criteria the judge changed to the scoring API; say what was saved or why not."""
+    api = ScoringApi.from_settings(context.settings)
+    saved: list[str] = []
+    for name, (score, comment) in entered.items():
+        before = own.get(name)
+        if score is None or (before is not None and (before.score, before.comment) == (score, comment)):
+            continue
+        try:
+            api.save_review(context.viewer.name, challenge.slug, submission_id, name, float(score), comment)
+        except LeaderboardError as error:
+            st.error(f"Not saved ({name}): {error}")
+            return
+        saved.append(name)
+    if saved:
+        st.success(f"Saved your review of submission {submission_id}: {', '.join(saved)}.")
+    else:
+        st.info("Nothing to save: enter a score, or change one.")
+
+
+def _review(context: PageContext, challenge: ChallengeInfo, submission_id: int, blinded: bool) -> None:
+    """The review form for the chosen submission, the judge's saved scores and (not blinded) everyone's."""
+    viewer = context.viewer.name
+    with context.database.session() as session:
+        own = {r.rubric: r for r in list_reviews(session, challenge.slug, submission_id) if r.judge == viewer}
+    st.subheader("Your review")
+    entered: dict[str, tuple[float | None, str]] = {}
+    with st.form(key=f"review-{challenge.slug}-{submission_id}"):
+        for criterion in challenge.rubric:
+            before = own.get(criterion.name)
+            left, right = st.columns([1, 3])
+            score = left.number_input(
+                f"{criterion.name} ({criterion.min:g}–{criterion.max:g})",
+                min_value=float(criterion.min), max_value=float(criterion.max),
+                value=None if before is None else before.score, step=0.5,
+                help=criterion.description or None, key=f"score-{submission_id}-{criterion.name}",
+            )  # fmt: skip
+            comment = right.text_area(
+                f"Comment on {criterion.name}", value="" if before is None else before.comment,
+                max_chars=context.settings.review_comment_max_chars, height=80,
+                key=f"comment-{submission_id}-{criterion.name}",
+            )  # fmt: skip
+            entered[criterion.name] = (score, comment)
+        submitted = st.form_submit_button("Save review")
+    if submitted:
+        _save(context, challenge, submission_id, entered, own)
+    with context.database.session() as session:
+        reviews = list_reviews(session, challenge.slug, submission_id)
+    mine = [r for r in reviews if r.judge == viewer]
+    st.caption("Your saved scores" if mine else "You have not scored this submission yet.")
+    if mine:
+        st.dataframe(reviews_table(mine), hide_index=True, width="stretch")
+    if blinded:
+        st.caption("Blinded review: other judges' scores are hidden.")
+        return
+    st.subheader("All judges")
+    if reviews:
+        st.dataframe(reviews_table(reviews), hide_index=True, width="stretch")
+    else:
+        st.caption("No judge has scored this submission yet.")
 
 
 def render(context: PageContext) -> None:
@@ -68,15 +154,15 @@ def render(context: PageContext) -> None:
         return
     blinded = st.toggle("Blinded review (pseudonyms instead of team names)", key="blinded")
     with context.database.session() as session:
-        recent = recent_submissions(session, challenge, RECENT)
+        total = count_submissions(session, challenge)
         salt = review_salt(session, challenge)
-    if recent.empty:
+    if total == 0:
         st.info("No submission yet.")
         return
-    recent = blind(recent, salt) if blinded else recent
-    st.subheader(f"Latest {RECENT} submissions")
-    st.dataframe(_recent_table(recent), hide_index=True, width="stretch")
-    chosen = st.selectbox("Submission in detail", list(recent["id"]), key="submission")
+    listed, page = _listed_page(context, challenge, total)
+    listed = blind(listed, salt) if blinded else listed
+    st.dataframe(_recent_table(listed), hide_index=True, width="stretch")
+    chosen = st.selectbox("Submission in detail", list(listed["id"]), key=f"submission-{page}")
     with context.database.session() as session:
         detail = submission_detail(session, challenge, int(chosen), list(BOARDS))
     if detail is None:
@@ -86,4 +172,4 @@ def render(context: PageContext) -> None:
         detail = blind(pd.DataFrame([detail]), salt).iloc[0].to_dict()
     st.dataframe(detail_table(detail), hide_index=True, width="stretch")
     st.dataframe(scores_table(detail, challenge), width="stretch")
-    st.caption("Rubric scores and comments per judge come with a writable review table (not stored yet).")
+    _review(context, challenge, int(chosen), blinded)

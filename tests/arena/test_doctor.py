@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +26,7 @@ from arena.health import (
     check_bubblewrap,
     check_database,
     check_proxy,
+    check_proxy_reachable,
     check_secrets,
     run_checks,
     schema_revision,
@@ -40,7 +48,7 @@ def test_database_check_passes_on_a_migrated_database(db_settings: Settings, db:
     result = check_database(db_settings)
 
     assert result.ok, result.message
-    assert "newest migration 0001" in result.message
+    assert f"newest migration {schema_revision(db).head}" in result.message
     assert schema_revision(db).migrated
 
 
@@ -51,7 +59,7 @@ def test_database_check_names_the_missing_migration(db_settings: Settings, db: D
     result = check_database(db_settings)
 
     assert not result.ok
-    assert "at no schema, newest is 0001: run `arena db upgrade`" in result.message
+    assert f"at no schema, newest is {schema_revision(db).head}: run `arena db upgrade`" in result.message
 
 
 def test_database_check_fails_when_unreachable_or_missing(settings: Settings) -> None:
@@ -174,6 +182,102 @@ def test_doctor_prints_one_line_per_check_and_exits_1_on_failure(
 
     lines = result.output.splitlines()
     assert [line.split()[:2] for line in lines] == [["OK" if r.ok else "FAIL", r.name] for r in expected]
-    assert ["database", "answers", "proxy", "bubblewrap", "secrets"] == [r.name for r in expected]
+    names = ["database", "answers", "proxy", "proxy-http", "bubblewrap", "home-quota", "secrets"]
+    assert names == [r.name for r in expected]
     assert lines[-1].startswith("FAIL secrets")  # the SQLite default
     assert result.exit_code == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _HubHealth(BaseHTTPRequestHandler):
+    """Stands in for the hub behind the proxy: 200 on /hub/health, 404 elsewhere."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.send_response(200 if self.path == "/hub/health" else 404)
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hub_stand_in() -> Iterator[int]:
+    """Port of a tiny HTTP server answering the hub's health page."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HubHealth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def _start_proxy(port: int, target_port: int) -> subprocess.Popen[bytes]:
+    """A real configurable-http-proxy on ``port`` whose default target is ``target_port``."""
+    command = [
+        shutil.which("configurable-http-proxy") or "configurable-http-proxy",
+        *("--ip", "127.0.0.1", "--port", str(port), "--api-ip", "127.0.0.1", "--api-port", str(_free_port())),
+        *("--default-target", f"http://127.0.0.1:{target_port}", "--log-level", "error"),
+    ]
+    proxy = subprocess.Popen(command, env={**os.environ, "CONFIGPROXY_AUTH_TOKEN": "doctor-test"})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proxy
+        except OSError:
+            time.sleep(0.1)
+    proxy.kill()
+    pytest.fail("configurable-http-proxy did not start within 30 s")
+
+
+needs_proxy = pytest.mark.skipif(
+    shutil.which("configurable-http-proxy") is None, reason="configurable-http-proxy is installed by make test"
+)
+
+
+@needs_proxy
+def test_proxy_reachable_when_the_proxy_routes_to_a_live_hub(tmp_path: Path, hub_stand_in: int) -> None:
+    port = _free_port()
+    proxy = _start_proxy(port, hub_stand_in)
+    try:
+        on_loopback = check_proxy_reachable(Settings(data_dir=tmp_path, public_port=port, _env_file=None))
+        wildcard = check_proxy_reachable(
+            Settings(data_dir=tmp_path, public_ip="0.0.0.0", public_port=port, _env_file=None)
+        )
+        explicit = check_proxy_reachable(
+            Settings(data_dir=tmp_path, public_port=1, proxy_check_url=f"http://127.0.0.1:{port}/", _env_file=None)
+        )
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
+
+    assert [on_loopback.ok, wildcard.ok, explicit.ok] == [True, True, True], on_loopback.message
+    assert on_loopback.message == f"http://127.0.0.1:{port}/hub/health answers 200 through the proxy"
+
+
+@needs_proxy
+def test_proxy_reachable_fails_when_the_hub_behind_it_is_down(tmp_path: Path) -> None:
+    port = _free_port()
+    proxy = _start_proxy(port, _free_port())  # nothing listens on the target
+    try:
+        result = check_proxy_reachable(Settings(data_dir=tmp_path, public_port=port, _env_file=None))
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
+
+    assert not result.ok
+    assert f"http://127.0.0.1:{port}/hub/health answers 503, not 200: the proxy is up but the hub" in result.message
+
+
+def test_proxy_reachable_fails_when_nothing_answers(tmp_path: Path) -> None:
+    port = _free_port()
+
+    result = check_proxy_reachable(Settings(data_dir=tmp_path, public_port=port, _env_file=None))
+
+    assert not result.ok
+    assert result.message.startswith(f"nothing answers at http://127.0.0.1:{port}/hub/health (")
+    assert "start the platform (`arena up`)" in result.message

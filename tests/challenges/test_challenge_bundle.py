@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from arena.db import Database
-from challenges import BundleError, load_bundle, validate_against_store
+from challenges import DEFAULT_RUBRIC, BundleError, load_bundle, rubric_of, validate_against_store
 
 BundleMaker = Callable[..., Path]
 Answers = Callable[..., pd.DataFrame]
@@ -55,6 +55,13 @@ SPEC_CASES = {
     "dotdot path": ({"description": "../secret.md"}, ["description", "escapes the bundle folder"]),
     "absolute path": ({"answers": "/etc/answers.parquet"}, ["answers", "absolute"]),
     "bad dataset ref": ({"datasets": ["people@latest"]}, ["'people@latest'", "name@version"]),
+    "rubric name not url-safe": ({"rubric": [{"name": "Code Quality"}]}, ["rubric.0", "'Code Quality'", "url-safe"]),
+    "rubric range empty": (
+        {"rubric": [{"name": "insight", "min": 5, "max": 5}]},
+        ["'insight'", "min 5.0 must be below"],
+    ),
+    "rubric names repeat": ({"rubric": [{"name": "insight"}, {"name": "insight"}]}, ["rubric criterion names repeat"]),
+    "rubric empty": ({"rubric": []}, ["rubric", "at least 1 item"]),
 }
 
 
@@ -67,6 +74,18 @@ def test_bad_spec_is_refused_naming_the_problem(make_bundle: BundleMaker, spec: 
 
     for fragment in ["challenge.yaml", *expected]:
         assert fragment in str(caught.value)
+
+
+def test_rubric_is_optional_and_defaults_to_one_overall_criterion(make_bundle: BundleMaker) -> None:
+    plain = load_bundle(make_bundle()).spec
+    rubric = [{"name": "insight", "description": "Useful findings", "min": 1, "max": 5}, {"name": "code-quality"}]
+    judged = load_bundle(make_bundle({"rubric": rubric}, name="judged")).spec
+
+    assert [(c.name, c.min, c.max) for c in plain.criteria] == [("overall", 0, 10)]
+    assert "rubric" not in plain.model_dump(mode="json")  # stored as before rubrics: republishing stays a no-op
+    assert rubric_of(plain.model_dump(mode="json")) == DEFAULT_RUBRIC
+    assert [(c.name, c.min, c.max) for c in judged.criteria] == [("insight", 1, 5), ("code-quality", 0, 10)]
+    assert rubric_of(judged.model_dump(mode="json")) == judged.criteria
 
 
 def test_missing_key_is_named(make_bundle: BundleMaker, base_spec: dict) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from arena.db import Database
 from arena.errors import NotFoundError
-from arena.models import AuditEvent, Submission
+from arena.models import AuditEvent, Submission, User
 from challenges import (
     ChallengeError,
     assign_split,
@@ -22,7 +22,7 @@ from challenges import (
     ranking_csv,
     ranking_table,
 )
-from scoring import leaderboard
+from scoring import leaderboard, record_review
 
 BundleMaker = Callable[..., Path]
 Scorer = Callable[[str, str, pd.DataFrame], Submission]
@@ -74,6 +74,21 @@ def test_round_trip_publish_list_close_export(competed: tuple, users: Database) 
     with users.session() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "challenge.export")).one()
     assert (event.actor, event.object, event.detail["board"], event.detail["teams"]) == ("minh", slug, "private", 2)
+
+
+def test_export_carries_each_teams_mean_rubric_score_once_judges_reviewed(competed: tuple, users: Database) -> None:
+    slug, _, tuan_last = competed
+    with users.session() as session:
+        judges = [session.scalars(select(User).where(User.name == name)).one() for name in ("hoa", "minh")]
+        for judge, score in zip(judges, (6.0, 9.0), strict=True):
+            last = session.get(Submission, tuan_last.id)
+            record_review(session, last, judge, "overall", score, "", max_comment_chars=100)
+
+    table = export_ranking(users, slug, "public", leaderboard, actor="minh")
+
+    assert list(table.columns) == [*COLUMNS, "review_overall"]
+    by_team = dict(zip(table["team"], table["review_overall"], strict=True))
+    assert by_team["tuan"] == pytest.approx(7.5) and pd.isna(by_team["lan"])  # lan's submission was not reviewed
 
 
 def test_private_export_refused_before_close(competed: tuple, users: Database) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "COMPOSE_DOCKERFILES",
     "COMPOSE_FILE",
     "ENV_EXAMPLE",
     "PROJECT_DOCKERFILES",
@@ -26,7 +27,10 @@ __all__ = [
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
-PROJECT_DOCKERFILES = ("hub/Dockerfile", "scoring/Dockerfile", "sandboxes/Dockerfile")
+COMPOSE_DOCKERFILES = ("hub/Dockerfile", "scoring/Dockerfile", "sandboxes/Dockerfile")
+"""The images docker-compose.yml builds."""
+PROJECT_DOCKERFILES = (*COMPOSE_DOCKERFILES, "hub/k8s/Dockerfile")
+"""Every Dockerfile of the repository (the Kubernetes hub image is built on the compose hub image)."""
 
 _INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_files import COMPOSE_FILE, PROJECT_DOCKERFILES, interpolate, interpolated_names, walk
+from deploy_files import COMPOSE_DOCKERFILES, COMPOSE_FILE, interpolate, interpolated_names, walk
 from jsonschema import Draft202012Validator
 
 from arena.settings import Settings
@@ -119,7 +119,7 @@ def test_every_dockerfile_named_in_compose_exists_and_every_project_dockerfile_i
 
     assert named, "compose builds no image"
     assert [path for path in named if not path.is_file()] == []
-    assert named == {(COMPOSE_FILE.parent / path).resolve() for path in PROJECT_DOCKERFILES}
+    assert named == {(COMPOSE_FILE.parent / path).resolve() for path in COMPOSE_DOCKERFILES}
 
 
 def test_worker_scales_without_fixed_names_or_host_ports(compose):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
 from typing import Any
 
 import pytest
 import yaml
-from deploy_files import REPO_ROOT, walk
+from deploy_files import REPO_ROOT, parse_dockerfile, walk
 
+from arena.health import proxy_health_url
 from arena.settings import Settings
 
 K8S = REPO_ROOT / "hub" / "k8s"
@@ -70,8 +72,8 @@ def test_hub_database_is_external_postgres_with_the_password_from_a_secret(value
     hub = values["hub"]
 
     assert hub["db"]["type"] == "postgres"
-    assert hub["db"]["url"].startswith("postgresql://") and "sqlite" not in hub["db"]["url"]
-    assert ":" not in hub["db"]["url"].removeprefix("postgresql://").split("@")[0], "no password in the URL"
+    assert hub["db"]["url"].startswith("postgresql+psycopg://"), "psycopg 3 is the driver the hub image has"
+    assert ":" not in hub["db"]["url"].removeprefix("postgresql+psycopg://").split("@")[0], "no password in the URL"
     assert hub["extraEnv"]["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "data-arena"
     assert hub["extraEnv"]["ARENA_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "database-url"
 
@@ -131,3 +133,33 @@ def test_workers_only_read_the_answers_and_submissions(manifests):
 
     assert mounts["answers"]["readOnly"] is True and mounts["submissions"]["readOnly"] is True
     assert pod["terminationGracePeriodSeconds"] >= 60
+
+
+def test_hub_image_is_built_from_the_repository_and_runs_as_its_user(values, compose):
+    instructions = parse_dockerfile(K8S / "Dockerfile")
+    base = next(instruction.arguments for instruction in instructions if instruction.keyword == "FROM")
+    build_lines = [line for line in (K8S / "Dockerfile").read_text().splitlines() if "docker build" in line]
+    image = values["hub"]["image"]
+    security = values["hub"]["containerSecurityContext"]
+    last_user = [instruction.arguments for instruction in instructions if instruction.keyword == "USER"][-1]
+
+    assert base == compose["services"]["hub"]["image"], "built on the compose hub image (same pins, same code)"
+    assert any(f"-t {image['name']}:{image['tag']}" in line for line in build_lines)
+    assert last_user == f"{security['runAsUser']}:{security['runAsGroup']}"
+    assert security["allowPrivilegeEscalation"] is False
+
+
+def test_hub_image_installs_what_the_chart_config_imports_pinned():
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    extra = project["optional-dependencies"]["k8s"]
+    runs = " ".join(i.arguments for i in parse_dockerfile(K8S / "Dockerfile") if i.keyword == "RUN")
+
+    assert {pin.split("==")[0] for pin in extra} == {"jupyterhub-kubespawner", "pycurl"}
+    assert all("==" in pin for pin in extra)
+    assert '".[k8s]"' in runs and "import kubespawner, kubernetes_asyncio, pycurl" in runs
+
+
+def test_doctor_reaches_the_proxy_through_the_charts_public_service(values):
+    settings = Settings(proxy_check_url=values["hub"]["extraEnv"]["ARENA_PROXY_CHECK_URL"], _env_file=None)
+
+    assert proxy_health_url(settings) == "http://proxy-public/hub/health"

@@ -10,6 +10,7 @@ The data dir must live OUTSIDE /tmp: bubblewrap's ``--tmpfs /tmp`` hides binds f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -32,6 +33,8 @@ from arena.accounts import create_user
 from arena.db import Database
 from arena.settings import Settings
 from hub import hub_command, ops_token, prepare_hub_dir
+from hub.servers import stop_all_servers
+from hub.home_quota import home_mounts, release_homes
 from hub.network import host_if_prefix, remove_firewall
 from sandboxes import ensure_sandbox_env
 
@@ -47,12 +50,15 @@ __all__ = [
     "make_settings",
     "publish_tiny_people",
     "run_code",
+    "run_in_kernel",
     "running_platform",
     "sandbox_processes",
     "start_hub",
+    "start_kernel",
     "spawn",
     "start_server",
     "stop_hub",
+    "wait_for_hub",
 ]
 
 TEST_NETWORK_PREFIX = "10.214"  # apart from a platform running on this machine with the default 10.213
@@ -72,7 +78,7 @@ def e2e_missing() -> str | None:
     """Why the end-to-end tests cannot run here (None when they can)."""
     if os.geteuid() != 0:
         return "needs root (network namespaces, setpriv)"
-    for tool in ("bwrap", "configurable-http-proxy", "nft", "ip", "setpriv", "prlimit"):
+    for tool in ("bwrap", "configurable-http-proxy", "nft", "ip", "nsenter", "setpriv", "prlimit"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed"
     return None
@@ -139,29 +145,45 @@ def start_hub(settings: Settings, *, managed_services: bool = True, timeout: flo
     with open(log_path, "wb") as log:
         process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     hub = HubProcess(settings, process, log_path, ops_token(settings))
+    try:
+        return wait_for_hub(hub, timeout)
+    except TimeoutError:
+        stop_hub(hub)
+        raise
+
+
+def wait_for_hub(hub: HubProcess, timeout: float = 90) -> HubProcess:
+    """Wait until the hub's API answers through the proxy.
+
+    Raises:
+        RuntimeError: the hub process exited.
+        TimeoutError: no answer within ``timeout`` seconds.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"hub exited with {process.returncode}:\n{hub.log()[-4000:]}")
+        if hub.process.poll() is not None:
+            raise RuntimeError(f"hub exited with {hub.process.returncode}:\n{hub.log()[-4000:]}")
         try:
             if hub.api("GET", "/").status_code == 200:
                 return hub
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    stop_hub(hub)
     raise TimeoutError(f"hub did not answer within {timeout}s:\n{hub.log()[-4000:]}")
 
 
 def leftover_sandboxes(settings: Settings) -> list[str]:
-    """Network namespaces and veth interfaces of ``settings``' sandboxes still present."""
+    """Network namespaces, veth interfaces, mounted homes and their loop devices of ``settings``' sandboxes."""
     tag = settings.sandbox_network_prefix.split(".")[-1]
     names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
     found = [name for name in names if name.startswith(f"arena-{tag}-")]
     prefix = host_if_prefix(settings)
     found += [line.split(":")[1].strip().split("@")[0] for line in links.splitlines() if prefix in line]
-    return found
+    found += [f"mount {point}" for point in home_mounts(settings)]
+    listing = ["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"]
+    loops = subprocess.run(listing, capture_output=True, text=True)
+    return found + [f"loop {line.strip()}" for line in loops.stdout.splitlines() if str(settings.homes_dir) in line]
 
 
 def sandbox_processes(settings: Settings) -> list[str]:
@@ -172,7 +194,11 @@ def sandbox_processes(settings: Settings) -> list[str]:
 
 
 def stop_hub(hub: HubProcess, timeout: float = 60) -> None:
-    """SIGTERM the hub (it stops the sandboxes and services), wait, then drop its firewall table."""
+    """Stop the platform as ``arena up`` does: every sandbox through the hub's API, then SIGTERM
+    the hub (it stops its services), wait, then drop the firewall table."""
+    if hub.process.poll() is None:
+        with contextlib.suppress(httpx.HTTPError):
+            stop_all_servers(hub.settings, timeout)
     if hub.process.poll() is None:
         hub.process.send_signal(signal.SIGTERM)
         try:
@@ -198,7 +224,7 @@ def publish_tiny_people(settings: Settings) -> pd.DataFrame:
 @contextmanager
 def hub_running(settings: Settings, *, managed_services: bool = True) -> Iterator[HubProcess]:
     """Run the hub for an already prepared data dir; on exit stop it, remove the data dir,
-    and raise an AssertionError if any sandbox network or process survived.
+    and raise an AssertionError if any sandbox network, process, mounted home or loop device survived.
 
     Args:
         settings: the platform's settings (data dir outside /tmp, made by ``make_settings``).
@@ -210,6 +236,7 @@ def hub_running(settings: Settings, *, managed_services: bool = True) -> Iterato
     finally:
         stop_hub(hub)
         leftovers = leftover_sandboxes(settings) + sandbox_processes(settings)
+        release_homes(settings)  # never let rmtree walk into a home image
         shutil.rmtree(settings.resolved_data_dir, ignore_errors=True)
         assert leftovers == [], f"sandbox network or processes left behind: {leftovers}"
 
@@ -273,18 +300,32 @@ def create_token(client: httpx.Client, username: str) -> str:
 
 
 def start_server(hub: HubProcess, username: str, token: str, timeout: float = 90) -> None:
-    """Ask the hub to start ``username``'s server and wait until it is ready."""
+    """Ask the hub to start ``username``'s server and wait until it is ready.
+
+    The hub answers 201 once the server is ready, or 202 when the spawn goes on past its
+    ``slow_spawn_timeout``; then the spawn's progress stream (what the hub's spawn page
+    listens to) says when it is ready, with no polling load on the hub.
+    """
     response = hub.api("POST", f"/users/{username}/server", token=token)
-    if response.status_code not in (201, 202):
+    if response.status_code == 201:
+        return
+    if response.status_code != 202:
         raise AssertionError(f"spawn refused: HTTP {response.status_code} {response.text}")
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        server = hub.api("GET", f"/users/{username}", token=token).json().get("servers", {}).get("")
-        if server and server.get("ready"):
-            return
-        if not server:
-            raise AssertionError(f"server of {username} stopped while starting:\n{hub.log()[-4000:]}")
-        time.sleep(0.2)
+    url = f"{hub.url}/hub/api/users/{username}/server/progress"
+    with httpx.stream("GET", url, headers={"Authorization": f"token {token}"}, timeout=timeout) as events:
+        if events.status_code != 200:  # e.g. the spawn failed before the stream opened
+            status = events.status_code
+            raise AssertionError(f"server of {username} is not starting: HTTP {status}\n{hub.log()[-4000:]}")
+        for line in events.iter_lines():
+            event = json.loads(line[len("data:") :]) if line.startswith("data:") else {}
+            if event.get("ready"):
+                return
+            if event.get("failed"):
+                message = event.get("message")
+                raise AssertionError(f"server of {username} failed to start: {message}\n{hub.log()[-4000:]}")
+            if time.monotonic() > deadline:
+                break
     raise TimeoutError(f"server of {username} not ready within {timeout}s:\n{hub.log()[-4000:]}")
 
 
@@ -294,18 +335,37 @@ def run_code(hub: HubProcess, username: str, token: str, code: str, timeout: flo
     Raises:
         KernelError: the code raised (the kernel's traceback in the message).
     """
-    headers = {"Authorization": f"token {token}"}
-    base = f"{hub.url}/user/{username}/api/kernels"
-    response = httpx.post(base, headers=headers, json={"name": "python3"}, timeout=60)
+    kernel = start_kernel(hub, username, token)
+    try:
+        return run_in_kernel(hub, username, token, kernel, code, timeout)
+    finally:
+        httpx.delete(f"{hub.url}/user/{username}/api/kernels/{kernel}", headers=_token(token), timeout=30)
+
+
+def _token(token: str) -> dict[str, str]:
+    return {"Authorization": f"token {token}"}
+
+
+def start_kernel(hub: HubProcess, username: str, token: str) -> str:
+    """Start a kernel in ``username``'s server (through the proxy); its id."""
+    url = f"{hub.url}/user/{username}/api/kernels"
+    response = httpx.post(url, headers=_token(token), json={"name": "python3"}, timeout=60)
     response.raise_for_status()
-    kernel = response.json()["id"]
-    ws_url = base.replace("http://", "ws://") + f"/{kernel}/channels"
+    return response.json()["id"]
+
+
+def run_in_kernel(hub: HubProcess, username: str, token: str, kernel: str, code: str, timeout: float = 120) -> str:
+    """Execute ``code`` in the running ``kernel`` of ``username``'s server; return stdout.
+
+    Raises:
+        KernelError: the code raised (the kernel's traceback in the message).
+    """
+    ws_url = f"{hub.url}/user/{username}/api/kernels/{kernel}/channels".replace("http://", "ws://")
     connection = websocket.create_connection(ws_url, header=[f"Authorization: token {token}"], timeout=timeout)
     try:
         return _execute(connection, code, timeout)
     finally:
         connection.close()
-        httpx.delete(f"{base}/{kernel}", headers=headers, timeout=30)
 
 
 def _execute(connection: websocket.WebSocket, code: str, timeout: float) -> str:

@@ -9,8 +9,9 @@ from traitlets.config import Config
 
 from arena.settings import Settings
 from hub import configure, hub_command, ops_token, prepare_hub_dir, settings_env
-from hub.config import SERVER_TOKEN_SCOPES
+from hub.config import LEADERBOARD_SERVICE, SERVER_TOKEN_SCOPES
 from hub.launch import CONFIG_FILE
+from scoring import auth as scoring_auth
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def test_hub_listens_where_sandboxes_and_browsers_reach_it(config: Config, setti
     assert hub.hub_connect_url == f"http://127.0.0.1:{settings.hub_port}"
     assert hub.bind_url == f"http://127.0.0.1:{settings.public_port}"
     assert hub.db_url == f"sqlite:///{settings.hub_dir / 'jupyterhub.sqlite'}"
-    assert hub.cleanup_servers is True
+    assert hub.cleanup_servers is False  # restarts keep sandboxes; `arena up` stops them itself
     assert hub.spawner_class.__name__ == "BwrapSpawner" and hub.authenticator_class.__name__ == "ArenaAuthenticator"
 
 
@@ -44,6 +45,11 @@ def test_services_and_roles(config: Config, settings: Settings) -> None:
     assert services["arena-ops"]["api_token"] == ops_token(settings)
     assert {"access:services!service=scoring", "access:services!service=leaderboard"} <= set(roles["user"]["scopes"])
     assert roles["arena-ops"]["services"] == ["arena-ops"] and "admin:users" in roles["arena-ops"]["scopes"]
+    # the leaderboard's own token reaches the scoring API (reviews, board-view audit), and nothing else
+    assert roles[LEADERBOARD_SERVICE] == {
+        "name": LEADERBOARD_SERVICE, "scopes": ["access:services!service=scoring"], "services": [LEADERBOARD_SERVICE]
+    }
+    assert LEADERBOARD_SERVICE == scoring_auth.LEADERBOARD_SERVICE and LEADERBOARD_SERVICE in services
     assert config.Spawner.server_token_scopes == SERVER_TOKEN_SCOPES
 
 
@@ -52,6 +58,7 @@ def test_services_can_be_left_out(settings: Settings) -> None:
     configure(c, settings, managed_services=False)
 
     assert [service["name"] for service in c.JupyterHub.services] == ["arena-ops"]
+    assert LEADERBOARD_SERVICE not in {role["name"] for role in c.JupyterHub.load_roles}
 
 
 def test_settings_survive_the_trip_through_the_environment(

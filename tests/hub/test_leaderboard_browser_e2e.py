@@ -2,8 +2,10 @@
 
 The hub runs with its managed services; the database holds a published challenge with one
 scored submission of team Owls. Chromium logs in through the hub's login form, follows the
-OAuth dance of the leaderboard service and reads what Streamlit draws. Screenshots are kept
-under ``test-artifacts/``.
+OAuth dance of the leaderboard service and reads what Streamlit draws. The judge also scores
+the submission in the judges' console: the app saves it through the real scoring service (its
+own hub token, acting for the judge), and the row is read back from the database. Screenshots
+are kept under ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,18 @@ from sqlalchemy import select
 
 from arena.accounts import create_user
 from arena.db import Database
-from arena.models import Challenge, Phase, Score, Submission, SubmissionState, Team, TeamMember, User
+from arena.models import (
+    AuditEvent,
+    Challenge,
+    Phase,
+    ReviewScore,
+    Score,
+    Submission,
+    SubmissionState,
+    Team,
+    TeamMember,
+    User,
+)
 
 _MISSING = harness.e2e_missing() or browser.browser_missing()
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(_MISSING is not None, reason=str(_MISSING))]
@@ -124,3 +137,44 @@ def test_judge_sees_the_private_board(platform: harness.HubProcess) -> None:
     assert "Signed in as judy" in text
     assert "Private board" in text
     assert str(PRIVATE["accuracy"]) in team_row and str(PRIVATE["f1_macro"]) in team_row
+    # the app had the scoring service audit the view, with the leaderboard's own hub token acting for judy
+    database = Database(platform.settings.db_url)
+    try:
+        with database.session() as session:
+            views = session.execute(
+                select(AuditEvent.actor, AuditEvent.object).where(AuditEvent.action == "leaderboard.private.view")
+            ).all()
+    finally:
+        database.dispose()
+    assert [tuple(view) for view in views] == [("judy", f"challenge:{SLUG}")]
+
+
+def test_judge_saves_a_rubric_score_in_the_console(platform: harness.HubProcess) -> None:
+    screenshot = ARTIFACTS / "judges-console-review-saved.png"
+    comment = "Clean features; validation could be stricter."
+    with browser.logged_in_page(platform.url, "judy", PASSWORD, timeout=90) as page:
+        url = f"{platform.url}/services/leaderboard/?page=judges&challenge={SLUG}"
+        browser.open_page(page, url, wait_for_text="Your review", screenshot=screenshot, timeout=90)
+        page.get_by_label("overall (0–10)", exact=True).fill("8.5")
+        page.get_by_label("Comment on overall").fill(comment)
+        page.get_by_role("button", name="Save review").click()
+        page.get_by_text("Saved your review of submission").wait_for(timeout=60_000)
+        page.get_by_text(comment).last.wait_for(timeout=30_000)
+        page.screenshot(path=str(screenshot), full_page=True)
+        text = browser.visible_text(page)
+    print(f"\nscreenshot: {screenshot}")
+
+    database = Database(platform.settings.db_url)
+    try:
+        with database.session() as session:
+            rows = session.execute(
+                select(User.name, ReviewScore.rubric, ReviewScore.score, ReviewScore.comment).join(
+                    User, User.id == ReviewScore.judge_id
+                )
+            ).all()
+            actors = session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "review.score")).all()
+    finally:
+        database.dispose()
+    assert [tuple(row) for row in rows] == [("judy", "overall", 8.5, comment)]
+    assert actors == ["judy"]
+    assert "Saved your review of submission" in text and "judy" in text

@@ -6,9 +6,10 @@ kernels inside their sandboxes, through a real Linux kernel:
 - a fork bomb stops at the process limit (``prlimit --nproc``) with EAGAIN, while the hub
   keeps answering and another competitor's sandbox keeps working;
 - writing a file bigger than ``sandbox_max_file_bytes`` stops at exactly that size with EFBIG
-  (``prlimit --fsize``). That caps one file, not a home: a per-home disk quota needs a file
-  system with quotas (XFS project quotas, ext4 quotas) under ``homes_dir``, which the
-  platform does not set up; /tmp (a tmpfs, i.e. RAM) is full at ``sandbox_tmp_bytes`` (ENOSPC);
+  (``prlimit --fsize``); many smaller files fill the home up to its quota and then fail with
+  ENOSPC (the home is an ext4 image of ``sandbox_disk_quota_mb``, loop-mounted), while the hub,
+  another competitor's home and a new kernel in the full sandbox keep working; /tmp (a tmpfs,
+  i.e. RAM) is full at ``sandbox_tmp_bytes`` (ENOSPC);
 - no name resolves and no outside address is routable (the namespace has no default route);
 - a user's token does not open another user's server or account, and a made-up or revoked
   token cannot submit to the scoring service.
@@ -30,11 +31,14 @@ import harness
 import httpx
 import pytest
 
+from hub.home_quota import home_image, loop_quota_missing
+
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(harness.e2e_missing() is not None, reason=str(harness.e2e_missing()))]
 
 PASSWORD = "correct-horse-battery"
 FILE_LIMIT = 8 * 1024**2  # small, so that hitting it is quick
 TMP_LIMIT = 3 * FILE_LIMIT  # /tmp is a tmpfs (RAM): capped
+QUOTA_MB = 32  # each home: a 32 MiB ext4 image, four files' worth
 NETWORK_PREFIX = "10.216"  # apart from the other end-to-end modules, which may run at the same time
 
 
@@ -46,6 +50,7 @@ def platform(e2e_root: Path) -> Iterator[harness.HubProcess]:
     overrides = {
         "sandbox_max_file_bytes": FILE_LIMIT,
         "sandbox_tmp_bytes": TMP_LIMIT,
+        "sandbox_disk_quota_mb": QUOTA_MB,
         "sandbox_network_prefix": NETWORK_PREFIX,
     }
     with harness.running_platform(data_dir, users, managed_services=True, **overrides) as hub:
@@ -130,26 +135,52 @@ def fill(path):
         return written, errno.errorcode[error.errno]
     finally:
         os.close(fd)
+def fill_up(folder):
+    total, error = 0, "EFBIG"
+    for index in range(100):  # more files, each within the file-size limit, until the file system is full
+        written, error = fill(f"{folder}/more-{index}.bin")
+        total += written
+        if error != "EFBIG":
+            break
+    return [total, error]
 result = {"home": fill("/home/jovyan/big.bin"), "tmp": fill("/tmp/big.bin")}
-tmp_total, tmp_error = result["tmp"][0], None
-for index in range(20):  # more files, each within the limit, until the capped /tmp is full
-    written, tmp_error = fill(f"/tmp/more-{index}.bin")
-    tmp_total += written
-    if tmp_error != "EFBIG":
-        break
-result["tmp_full"] = [tmp_total, tmp_error]
+result["home_full"], result["tmp_full"] = fill_up("/home/jovyan"), fill_up("/tmp")
+for name in [name for name in os.listdir("/tmp") if name.endswith(".bin")]:
+    os.remove(f"/tmp/{name}")
 print(json.dumps(result))
+"""
+FREE_HOME = """
+import os
+for name in [name for name in os.listdir("/home/jovyan") if name.endswith(".bin")]:
+    os.remove(f"/home/jovyan/{name}")
+open("/home/jovyan/after.txt", "w").write("room again")
+print(open("/home/jovyan/after.txt").read())
 """
 
 
-def test_a_file_past_the_size_limit_fails_with_efbig_and_tmp_fills_up_at_its_cap(platform: harness.HubProcess, tokens: dict[str, str]) -> None:
+@pytest.mark.skipif(loop_quota_missing() is not None, reason=f"no home quota here: {loop_quota_missing()}")
+def test_files_stop_at_the_size_limit_and_the_home_and_tmp_fill_up_at_their_caps(
+    platform: harness.HubProcess, tokens: dict[str, str]
+) -> None:
+    quota = QUOTA_MB * 1024**2
     code = f"LIMIT = {FILE_LIMIT}\n{FILL_DISK}"
 
     result = json.loads(harness.run_code(platform, "alice", tokens["alice"], code))
+    home_used = FILE_LIMIT + result["home_full"][0]
+    host_file = (platform.settings.homes_dir / "alice" / "big.bin").stat().st_size
+    image = home_image(platform.settings, "alice").stat()
+    # while alice's home is full: the hub answers, bob writes to his home, alice's new kernel runs
+    hub_status = platform.api("GET", "/").status_code
+    bob = harness.run_code(platform, "bob", tokens["bob"], "print(open('/home/jovyan/b.txt', 'w').write('b' * 10**6))")
+    alice_again = harness.run_code(platform, "alice", tokens["alice"], "print(6 * 7)")
+    freed = harness.run_code(platform, "alice", tokens["alice"], FREE_HOME)
 
     assert result["home"] == [FILE_LIMIT, "EFBIG"] and result["tmp"] == [FILE_LIMIT, "EFBIG"]
-    assert result["tmp_full"][1] == "ENOSPC" and 2 * FILE_LIMIT < result["tmp_full"][0] <= TMP_LIMIT
-    assert (platform.settings.homes_dir / "alice" / "big.bin").stat().st_size == FILE_LIMIT
+    assert result["home_full"][1] == "ENOSPC" and quota / 2 < home_used <= quota, result
+    assert result["tmp_full"][1] == "ENOSPC" and FILE_LIMIT < result["tmp_full"][0] <= TMP_LIMIT - FILE_LIMIT
+    assert host_file == FILE_LIMIT and image.st_size == quota and image.st_blocks * 512 <= quota
+    assert hub_status == 200 and bob.strip() == str(10**6) and alice_again.strip() == "42"
+    assert freed.strip() == "room again"
 
 
 OUTSIDE = """

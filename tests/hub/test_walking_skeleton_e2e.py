@@ -22,6 +22,7 @@ import harness
 import httpx
 import pytest
 
+from arena.health import run_checks
 from hub.demo import seed_demo
 from sandboxes import ensure_sandbox_env
 
@@ -105,3 +106,13 @@ def test_competitor_submits_from_the_sandbox_and_appears_on_the_leaderboard(
     private = scoring_api(hub, judge, f"/challenges/{SLUG}/leaderboard?board=private")
     assert refused.status_code == 403 and "private" in refused.json()["detail"]
     assert len(private) == 1 and "lan" in private[0]["team"]
+
+
+def test_doctor_passes_on_the_running_platform(demo: tuple[harness.HubProcess, dict[str, str]]) -> None:
+    hub, _passwords = demo
+
+    results = {result.name: result for result in run_checks(hub.settings)}
+
+    failed = {name: result.message for name, result in results.items() if not result.ok}
+    assert failed.keys() == {"secrets"}, failed  # the embedded SQLite default is a development default
+    assert results["proxy-http"].message == f"{hub.url}/hub/health answers 200 through the proxy"

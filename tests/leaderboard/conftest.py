@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 import sys
-
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import uvicorn
 from streamlit.testing.v1 import AppTest
 
 from arena.db import Database
@@ -27,6 +30,8 @@ from arena.models import (
 )
 from arena.settings import Settings
 from leaderboard.database import close_databases
+from scoring import create_app, record_review
+from scoring.auth import LEADERBOARD_SERVICE, HubCaller
 
 SLUG = "churn"
 TITLE = "Churn prediction"
@@ -143,6 +148,19 @@ class Seeded:
             session.flush()
             return submission.id
 
+    def add_review(self, judge: str, submission_id: int, score: float, comment: str = "") -> None:
+        """Store ``judge``'s score on criterion ``overall`` of a submission, as the scoring service does."""
+        with self.database.session() as session:
+            user = session.query(User).filter_by(name=judge).one()
+            submission = session.get(Submission, submission_id)
+            record_review(session, submission, user, "overall", score, comment, max_comment_chars=1000)
+
+    def scored_submission(self) -> int:
+        """The id of team Owls' scored ``predictions.csv``."""
+        with self.database.session() as session:
+            found = session.query(Submission).filter_by(filename="predictions.csv", state=SubmissionState.scored)
+            return found.order_by(Submission.id).first().id
+
     def close_challenge(self) -> None:
         """Close the seeded challenge (private board opens to everyone)."""
         with self.database.session() as session:
@@ -205,6 +223,37 @@ def seeded(db: Database, db_settings: Settings) -> Iterator[Seeded]:
     close_databases()
 
 
+LEADERBOARD_TOKEN = "leaderboard-service-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def scoring_service(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """The real scoring app served over HTTP on the seeded database (uvicorn in a thread), and the
+    leaderboard's service token in ``JUPYTERHUB_API_TOKEN``, as the hub gives it; yields the settings
+    that point the leaderboard app at this scoring service."""
+    quiet = seeded.settings.model_copy(update={"embedded_worker": False})
+    tokens = {LEADERBOARD_TOKEN: HubCaller(LEADERBOARD_SERVICE, "service")}
+    app = create_app(quiet, authenticate=tokens.get, db=seeded.database, prefix="/services/scoring")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    deadline = time.monotonic() + 30
+    while not server.started and serving.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, f"the scoring app did not start on port {port}"
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", LEADERBOARD_TOKEN)
+    yield quiet.model_copy(update={"leaderboard_scoring_url": f"http://127.0.0.1:{port}/services/scoring"})
+    server.should_exit = True
+    serving.join(timeout=10)
+
+
 def _app_script(settings: "Settings", user: "str | None") -> None:  # noqa: UP037 (runs as a script: no imports in scope)
     from leaderboard.main import run
 
@@ -213,10 +262,12 @@ def _app_script(settings: "Settings", user: "str | None") -> None:  # noqa: UP03
 
 @pytest.fixture
 def open_app(seeded: Seeded) -> Callable[..., AppTest]:
-    """Run the app for ``user`` with query parameters; returns the finished AppTest."""
+    """Run the app for ``user`` with query parameters (and ``settings``, default the seeded ones); returns the
+    finished AppTest."""
 
-    def _open(user: str | None, **query: str) -> AppTest:
-        app = AppTest.from_function(_app_script, kwargs={"settings": seeded.settings, "user": user}, default_timeout=60)
+    def _open(user: str | None, settings: Settings | None = None, **query: str) -> AppTest:
+        kwargs = {"settings": settings or seeded.settings, "user": user}
+        app = AppTest.from_function(_app_script, kwargs=kwargs, default_timeout=60)
         app.query_params.update(query)
         return app.run()
 

@@ -3,6 +3,8 @@ scoring room's one ranking."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from arena.models import Role
 from leaderboard.access import Viewer
 from leaderboard.catalog import find_challenge
@@ -77,3 +79,20 @@ def test_the_apps_private_board_honours_final_selection(seeded) -> None:
     assert _private_board(seeded) == [("Owls", 0.99), ("T000", 0.9), ("T001", 0.899)]
     choose_final_submissions(seeded.database, seeded.slug, "alice", [best_public_second])
     assert _private_board(seeded)[2] == ("Owls", 0.20)
+
+
+def test_the_judges_whole_board_carries_each_teams_mean_review_score(seeded) -> None:
+    seeded.add_teams(1)
+    owls = seeded.scored_submission()
+    seeded.add_review("judy", owls, 6.0)
+    seeded.add_review("olga", owls, 8.0)
+    seeded.close_challenge()
+    competitor = Viewer("alice", Role.competitor)
+    with seeded.database.session() as session:
+        challenge = find_challenge(session, seeded.slug)
+        judged = fetch_board(session, JUDGE, challenge, "private", 4)
+        public = fetch_board(session, competitor, challenge, "private", 4)
+
+    means = dict(zip(judged["Team"], judged["review_overall"], strict=True))
+    assert means["Owls"] == 7.0 and pd.isna(means["T000"])  # T000 was not reviewed
+    assert "review_overall" not in public.columns  # reviews are for judges, organisers and admins

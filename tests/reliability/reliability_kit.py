@@ -61,6 +61,8 @@ ROLES = {
     "other": "competitor",
 }
 SCOPE = "access:services!service=scoring"
+LEADERBOARD_TOKEN = "tok-board"
+"""The leaderboard service's own token (a service, not a user: it may name an acting user)."""
 
 
 class ScriptedHub:
@@ -76,6 +78,7 @@ class ScriptedHub:
         self.tokens["tok-expired"] = None  # the hub answers 404 for an expired token: HubAuth returns None
         self.tokens["tok-noscope"] = {"name": "lan", "scopes": ["read:users"]}
         self.tokens["tok-stranger"] = {"name": "stranger", "scopes": [SCOPE]}  # hub user, no arena account
+        self.tokens[LEADERBOARD_TOKEN] = {"kind": "service", "name": "leaderboard", "scopes": [SCOPE]}
 
     def user_for_token(self, token: str, sync: bool = True) -> dict[str, Any] | None:
         if token == "tok-hubdown":

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from reliability_kit import SERVICE, SLUG, Service, auth, corpus
+from reliability_kit import LEADERBOARD_TOKEN, SERVICE, SLUG, Service, auth, corpus
+from sqlalchemy import func, select
 
-from arena.models import SubmissionState
+from arena.models import AuditEvent, ReviewScore, SubmissionState
+from scoring.auth import ACTING_USER_HEADER
 
 CALLERS = [
     "none",
@@ -20,11 +22,17 @@ CALLERS = [
     "hoa",
     "minh",
     "root",
+    "board",
+    "board-as-hoa",
+    "board-as-lan",
+    "lan-as-hoa",
 ]
 """none: no header; malformed: 'Basic …'; unknown/expired/noscope: the hub refuses the token (HubAuth
 gives None); hubdown: HubAuth raises tornado HTTPError; stranger: a hub user with no arena account;
 other: competitor of another team; lan: the competitor owning submission ``{own}``; hoa judge;
-minh organiser; root admin."""
+minh organiser; root admin; board: the leaderboard service's own token, naming no acting user;
+board-as-X: that token with ``X-Arena-Acting-User: X``; lan-as-hoa: lan's user token sending
+``X-Arena-Acting-User: hoa`` (never honoured: lan stays lan)."""
 
 # Endpoints in the order they are called for each caller (later calls see earlier changes).
 ENDPOINTS = [
@@ -41,6 +49,10 @@ ENDPOINTS = [
     ("team join", "POST", f"/api/challenges/{SLUG}/team/join", {"name": "other"}),
     ("submit", "POST", f"/api/challenges/{SLUG}/submissions", "file"),
     ("unknown challenge", "GET", "/api/challenges/nope/submissions", None),
+    ("review put", "PUT", f"/api/challenges/{SLUG}/submissions/{{own}}/reviews/overall", {"score": 7}),
+    ("reviews", "GET", f"/api/challenges/{SLUG}/submissions/{{own}}/reviews", None),
+    ("reviews export", "GET", f"/api/challenges/{SLUG}/reviews", None),
+    ("board view", "POST", f"/api/challenges/{SLUG}/board-views", None),
 ]
 
 _OPEN = [200, 200]
@@ -53,9 +65,10 @@ _REFUSED = {
     "hubdown": 503,
     "stranger": 403,
 }
-#                 chall list  get  pub  priv  final leave create join submit unknown
-_COMPETITOR = [200, 200, 200, 200, 403, 200, 200, 201, 400, 202, 404]
-_STAFF = [200, 200, 404, 200, 200, 400, 400, 201, 400, 202, 404]
+#                 chall list  get  pub  priv  final leave create join submit unknown  review reviews export view
+_COMPETITOR = [200, 200, 200, 200, 403, 200, 200, 201, 400, 202, 404, 403, 403, 403, 403]
+_STAFF = [200, 200, 404, 200, 200, 400, 400, 201, 400, 202, 404, 200, 200, 200, 403]
+_SERVICE_ALONE = [403] * 11  # a service's token is never taken for an arena account
 MATRIX: dict[str, list[int]] = {
     **{caller: _OPEN + [code] * (len(ENDPOINTS) - 2) for caller, code in _REFUSED.items()},
     "other": [*_OPEN, 200, 200, 404, *_COMPETITOR[3:]],
@@ -63,10 +76,16 @@ MATRIX: dict[str, list[int]] = {
     "hoa": [*_OPEN, *_STAFF],
     "minh": [*_OPEN, *_STAFF],
     "root": [*_OPEN, *_STAFF],
+    "board": [*_OPEN, *_SERVICE_ALONE, 400, 400, 400, 400],
+    "board-as-hoa": [*_OPEN, *_SERVICE_ALONE, 200, 200, 200, 201],
+    "board-as-lan": [*_OPEN, *_SERVICE_ALONE, 403, 403, 403, 403],
+    "lan-as-hoa": [*_OPEN, *_COMPETITOR],
 }
 """Expected status of each endpoint (ENDPOINTS order) for each caller. Staff may read private boards
 at any time but see only their own team's submissions (none); like any hub user with an arena
-account they may form a team and submit (no role check on submission: see the report)."""
+account they may form a team and submit (no role check on submission: see the report). The
+leaderboard service acts for a viewer on the review and board-view routes only; its acting-user
+header is ignored on every other route and refused from any other token."""
 
 
 def _headers(caller: str) -> dict[str, str]:
@@ -74,7 +93,9 @@ def _headers(caller: str) -> dict[str, str]:
         return {}
     if caller == "malformed":
         return {"Authorization": "Basic bGFuOnB3"}
-    return auth(caller)
+    token, _, acting = caller.partition("-as-")
+    headers = {"Authorization": f"token {LEADERBOARD_TOKEN}"} if token == "board" else auth(token)
+    return headers | ({ACTING_USER_HEADER: acting} if acting else {})
 
 
 def _scored(service: Service, user: str) -> int:
@@ -88,7 +109,8 @@ def test_matrix_covers_every_route(service: Service) -> None:
     paths = service.client.app.openapi()["paths"]
     routes = {(method.upper(), path.removeprefix(SERVICE)) for path, item in paths.items() for method in item}
     called = {
-        (m, p.split("?")[0].replace("{own}", "{submission_id}").replace(SLUG, "{slug}")) for _, m, p, _ in ENDPOINTS
+        (m, p.split("?")[0].replace("{own}", "{submission_id}").replace(SLUG, "{slug}").replace("overall", "{rubric}"))
+        for _, m, p, _ in ENDPOINTS
     }
     assert routes <= called, f"endpoints missing from the matrix: {routes - called}"
     assert set(MATRIX) == set(CALLERS) and all(len(row) == len(ENDPOINTS) for row in MATRIX.values())
@@ -113,6 +135,22 @@ def test_authorisation_matrix(caller: str, service: Service) -> None:
         seen.append(response.status_code)
     assert dict(zip([e[0] for e in ENDPOINTS], seen)) == dict(zip([e[0] for e in ENDPOINTS], MATRIX[caller]))
     assert 500 not in seen
+
+
+def test_only_the_leaderboard_service_acts_for_someone_else(service: Service) -> None:
+    own = _scored(service, "lan")
+    url = f"{SERVICE}/api/challenges/{SLUG}/submissions/{own}/reviews/overall"
+    for caller in ("lan-as-hoa", "other-as-root", "board-as-lan", "board", "board-as-hoa"):
+        service.client.put(url, json={"score": 3}, headers=_headers(caller))
+        service.client.post(f"{SERVICE}/api/challenges/{SLUG}/board-views", headers=_headers(caller))
+
+    with service.db.session() as session:
+        reviews = session.scalar(select(func.count(ReviewScore.id)))
+        actions = ["review.score", "leaderboard.private.view"]
+        query = select(AuditEvent.action, AuditEvent.actor).where(AuditEvent.action.in_(actions))
+        actors = session.execute(query).all()
+    assert reviews == 1
+    assert sorted(actors) == [("leaderboard.private.view", "hoa"), ("review.score", "hoa")]
 
 
 def test_competitor_never_sees_another_teams_submission_or_private_scores(service: Service) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 
@@ -60,9 +64,71 @@ def test_unreachable_scoring_service_is_a_clear_error(client: ModuleType, monkey
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again: nothing listens there
     monkeypatch.setenv("ARENA_SCORING_URL", f"http://127.0.0.1:{port}/services/scoring")
+    monkeypatch.setattr(client, "RETRY_DELAYS", (0.01, 0.01))
 
     with pytest.raises(client.ArenaClientError, match="cannot reach the scoring service"):
         client.submit(pd.DataFrame({"id": [1], "y": [0]}), "income")
+
+
+class _Unavailable(BaseHTTPRequestHandler):
+    """Answers 503 (database unavailable) to the first ``busy`` POSTs, then accepts; counts bodies received."""
+
+    busy = 0
+    received: list[bytes] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append(body)
+        if len(type(self).received) <= type(self).busy:
+            self._answer(503, {"detail": "the scoring database is unavailable right now"})
+        else:
+            self._answer(202, {"id": 7, "state": "queued"})
+
+    def _answer(self, status: int, payload: dict[str, object]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def unavailable_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_Unavailable]]:
+    """A scoring stand-in whose database is 'down' for the first POSTs (set ``busy``)."""
+    handler = type("Handler", (_Unavailable,), {"busy": 0, "received": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ARENA_SCORING_URL", f"http://127.0.0.1:{server.server_address[1]}/services/scoring")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "sandbox-token")
+    yield handler
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(("busy", "accepted"), [(2, True), (9, False)])
+def test_submit_tries_again_while_the_service_answers_503(
+    client: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    unavailable_service: type[_Unavailable],
+    busy: int,
+    accepted: bool,
+) -> None:
+    unavailable_service.busy = busy
+    monkeypatch.setattr(client, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+
+    if accepted:
+        result = client.submit(pd.DataFrame({"id": [1], "y": [0]}), "income", wait=False)
+        assert result == {"id": 7, "state": "queued"}
+    else:
+        with pytest.raises(client.ArenaClientError, match=r"refused \(HTTP 503\): the scoring database is unavailable"):
+            client.submit(pd.DataFrame({"id": [1], "y": [0]}), "income", wait=False)
+
+    assert len(unavailable_service.received) == (busy + 1 if accepted else 4)
+    assert all(b'name="file"' in body for body in unavailable_service.received)
 
 
 def test_submitting_a_missing_file_names_it(

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from arena.db import Database
+from arena.health import schema_revision
 from arena.models import Challenge, ChallengeState
 from arena.settings import Settings
 from scoring import Worker, create_app
@@ -43,12 +44,13 @@ def _upload(client: TestClient, who: str, path: Path, slug: str = "churn"):
         )
 
 
-def test_health_needs_no_token(client: TestClient) -> None:
+def test_health_needs_no_token(client: TestClient, db: Database) -> None:
+    head = schema_revision(db).head
     response = client.get(f"{BASE}/health")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "database": {"reachable": True, "revision": "0001", "head": "0001", "migrated": True},
+        "database": {"reachable": True, "revision": head, "head": head, "migrated": True},
         "queued": 0,
     }
 

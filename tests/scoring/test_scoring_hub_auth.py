@@ -11,12 +11,14 @@ import pytest
 from jupyterhub.services.auth import HubAuth
 
 from scoring import HubUnavailableError
-from scoring.auth import hub_authenticator
+from scoring.auth import LEADERBOARD_SERVICE, HubCaller, hub_authenticator
 
 SCOPE = "access:services!service=scoring"
 MODELS = {
     "token good": {"kind": "user", "name": "alice", "scopes": [SCOPE, "read:users:name!user=alice"]},
     "token other-service": {"kind": "user", "name": "eve", "scopes": ["access:services!service=leaderboard"]},
+    "token service": {"kind": "service", "name": LEADERBOARD_SERVICE, "scopes": [SCOPE, "read:services:name"]},
+    "token no-kind": {"name": "bob", "scopes": [SCOPE]},
 }
 
 
@@ -45,9 +47,19 @@ def hub_url() -> Iterator[str]:
 def test_hub_tokens_resolve_to_names_only_with_the_service_scope(hub_url: str) -> None:
     auth = HubAuth(api_url=hub_url, api_token="service-token", access_scopes={SCOPE}, cache_max_age=0)
     authenticate = hub_authenticator(auth)
-    assert authenticate("good") == "alice"
+    assert authenticate("good") == HubCaller("alice", "user")
     assert authenticate("other-service") is None  # valid hub token, no access to this service
     assert authenticate("forged") is None
+
+
+def test_a_service_token_is_told_apart_from_a_user_token(hub_url: str) -> None:
+    auth = HubAuth(api_url=hub_url, api_token="service-token", access_scopes={SCOPE}, cache_max_age=0)
+    authenticate = hub_authenticator(auth)
+
+    service, user = authenticate("service"), authenticate("no-kind")
+
+    assert service == HubCaller(LEADERBOARD_SERVICE, "service") and service.is_leaderboard_service
+    assert user == HubCaller("bob", "user") and not user.is_leaderboard_service  # no kind: never a service
 
 
 def test_unreachable_hub_is_a_clear_error() -> None:

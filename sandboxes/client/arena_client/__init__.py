@@ -31,6 +31,8 @@ import pandas as pd
 __all__ = ["ArenaClientError", "challenges", "datasets", "load", "submissions", "submit"]
 
 FINAL_STATES = ("scored", "failed")
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+"""Seconds between the attempts of a request refused before anything was stored (about 15 s in all)."""
 
 
 class ArenaClientError(Exception):
@@ -116,15 +118,30 @@ def _scoring_url() -> str:
     return url.rstrip("/")
 
 
-def _request(method: str, path: str, **kwargs: Any) -> Any:
+def _send(method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """One request, tried again while nothing can have been stored: the connection was refused
+    (the service is restarting) or the service answered 503 (its database is unavailable)."""
     token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+    delays = list(RETRY_DELAYS)
+    while True:
+        try:
+            response = httpx.request(
+                method, url, headers={"Authorization": f"token {token}"}, timeout=60, follow_redirects=False, **kwargs
+            )
+        except httpx.ConnectError as error:
+            if not delays:
+                raise ArenaClientError(f"cannot reach the scoring service at {url}: {error}") from None
+        except httpx.HTTPError as error:
+            raise ArenaClientError(f"cannot reach the scoring service at {url}: {error}") from None
+        else:
+            if response.status_code != 503 or not delays:
+                return response
+        time.sleep(delays.pop(0))
+
+
+def _request(method: str, path: str, **kwargs: Any) -> Any:
     url = f"{_scoring_url()}{path}"
-    try:
-        response = httpx.request(
-            method, url, headers={"Authorization": f"token {token}"}, timeout=60, follow_redirects=False, **kwargs
-        )
-    except httpx.HTTPError as error:
-        raise ArenaClientError(f"cannot reach the scoring service at {url}: {error}") from None
+    response = _send(method, url, **kwargs)
     if response.status_code >= 400:
         try:
             detail = response.json().get("detail", response.text)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
+
+from arena.models import AuditEvent
 
 
 def _board(app: AppTest):
@@ -74,3 +79,33 @@ def test_search_without_match_says_so(open_app, seeded) -> None:
 
     assert not app.dataframe
     assert "No team matches the search." in [info.value for info in app.info]
+
+
+def _private_views(seeded) -> list[tuple[str, str, dict]]:
+    with seeded.database.session() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "leaderboard.private.view"))
+        return [(event.actor, event.object, event.detail) for event in events]
+
+
+def test_a_private_board_shown_is_audited_once_per_session(open_app, seeded, scoring_service) -> None:
+    app = open_app("judy", scoring_service, challenge=seeded.slug, board="private")
+    app = app.text_input[0].input("owl").run()  # reruns of the same session
+    app = app.toggle[0].set_value(True).run()
+    public = open_app("judy", scoring_service, challenge=seeded.slug)
+
+    assert not app.exception and not public.exception
+    assert list(_board(app)["Team"]) == ["Owls"]
+    assert _private_views(seeded) == [("judy", f"challenge:{seeded.slug}", {"via": "leaderboard"})]
+
+
+def test_the_private_board_still_shows_when_the_audit_cannot_be_recorded(open_app, seeded, caplog, monkeypatch) -> None:
+    monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
+    with caplog.at_level(logging.WARNING, logger="leaderboard.views.board"):
+        app = open_app("judy", challenge=seeded.slug, board="private")  # no service token, no scoring service
+
+    assert list(_board(app)["Team"]) == ["Owls"]
+    assert _private_views(seeded) == []
+    assert any(
+        "private board of 'churn' shown to 'judy' without an audit record" in record.getMessage()
+        for record in caplog.records
+    )

@@ -1,8 +1,12 @@
-"""The judges' console page: detail of a submission, blinded review, and no entry for competitors."""
+"""The judges' console page: detail of a submission, paging, the review form (saved through a real scoring
+service), blinded review, and no entry for competitors."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
+
+from arena.models import AuditEvent, ReviewScore, Submission, User
 
 
 def _field(app: AppTest, name: str) -> str:
@@ -55,3 +59,89 @@ def test_competitor_is_not_allowed_in_the_console(open_app, seeded) -> None:
     assert "judge" in app.error[0].value and "'competitor'" in app.error[0].value
     assert not app.dataframe
     assert "Judges' console" not in open_app("alice").sidebar.radio[0].options
+
+
+def _reviews(seeded) -> list[tuple[str, str, float, str]]:
+    with seeded.database.session() as session:
+        query = select(User.name, ReviewScore.rubric, ReviewScore.score, ReviewScore.comment).join(
+            User, User.id == ReviewScore.judge_id
+        )
+        return [tuple(row) for row in session.execute(query)]
+
+
+def _choose_scored(app: AppTest, seeded) -> AppTest:
+    return app.selectbox[1].set_value(seeded.scored_submission()).run()
+
+
+def test_judge_saves_a_rubric_score_through_the_scoring_api(open_app, seeded, scoring_service) -> None:
+    app = _choose_scored(open_app("judy", scoring_service, page="judges"), seeded)
+    assert [field.label for field in app.number_input] == ["overall (0–10)"]
+
+    app.number_input[0].set_value(7.5)
+    app.text_area[0].input("clear notebook, weak validation")
+    app = app.button[0].click().run()
+
+    assert not app.exception
+    assert [s.value for s in app.success] == [f"Saved your review of submission {seeded.scored_submission()}: overall."]
+    assert _reviews(seeded) == [("judy", "overall", 7.5, "clear notebook, weak validation")]
+    mine = app.dataframe[3].value
+    assert mine[["Judge", "Criterion", "Score"]].values.tolist() == [["judy", "overall", 7.5]]
+    with seeded.database.session() as session:
+        actors = session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "review.score")).all()
+    assert actors == ["judy"]
+
+
+def test_saved_scores_fill_the_form_and_unchanged_ones_are_not_sent_again(open_app, seeded, scoring_service) -> None:
+    seeded.add_review("judy", seeded.scored_submission(), 4.0, "first look")
+    app = _choose_scored(open_app("judy", scoring_service, page="judges"), seeded)
+
+    assert app.number_input[0].value == 4.0 and app.text_area[0].value == "first look"
+    app = app.button[0].click().run()
+
+    assert [info.value for info in app.info] == ["Nothing to save: enter a score, or change one."]
+    with seeded.database.session() as session:
+        assert session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "review.score")) == 1
+
+
+def test_a_save_while_scoring_is_down_says_so_and_stores_nothing(open_app, seeded, monkeypatch) -> None:
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "leaderboard-service-token")
+    down = seeded.settings.model_copy(update={"leaderboard_scoring_url": "http://127.0.0.1:9/services/scoring"})
+    app = _choose_scored(open_app("judy", down, page="judges"), seeded)
+
+    app.number_input[0].set_value(3.0)
+    app = app.button[0].click().run()
+
+    assert not app.exception
+    [error] = [e.value for e in app.error]
+    assert error.startswith("Not saved (overall): the scoring service at http://127.0.0.1:9/services/scoring does not")
+    assert _reviews(seeded) == []
+
+
+def test_other_judges_scores_are_shown_unless_blinded(open_app, seeded, rendered) -> None:
+    seeded.add_review("olga", seeded.scored_submission(), 9.0, "best of the lot")
+    app = _choose_scored(open_app("judy", page="judges"), seeded)
+
+    everyone = app.dataframe[3].value
+    blinded = _choose_scored(app.toggle[0].set_value(True).run(), seeded)
+
+    assert everyone[["Judge", "Score", "Comment"]].values.tolist() == [["olga", 9.0, "best of the lot"]]
+    assert "best of the lot" not in rendered(blinded)
+    assert "Blinded review: other judges' scores are hidden." in [c.value for c in blinded.caption]
+
+
+def test_judges_page_through_every_submission(open_app, seeded) -> None:
+    seeded.add_teams(120)  # 122 submissions: three pages of 50
+    app = open_app("judy", page="judges")
+    reached = []
+
+    for page in (1, 2, 3):
+        app = app.pagination[0].set_value(page).run()
+        reached.append([int(option) for option in app.selectbox[1].options])
+
+    assert not app.exception
+    assert app.pagination[0].num_pages == 3
+    assert [len(ids) for ids in reached] == [50, 50, 22]
+    assert "Submissions 101–122 of 122, newest first" in [s.value for s in app.subheader]
+    with seeded.database.session() as session:
+        every = session.scalars(select(Submission.id)).all()
+    assert sorted(sum(reached, [])) == sorted(every)
