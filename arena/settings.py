@@ -127,6 +127,12 @@ class Settings(BaseSettings):
     submission_max_columns: int = Field(
         1000, description="Most columns a submission header may have (checked before the file is parsed)."
     )
+    hub_token_cache_seconds: int = Field(
+        10,
+        ge=0,
+        description="How long the scoring service trusts a hub token it checked: a revoked token works "
+        "up to this long; 0 asks the hub on every request.",
+    )
     upload_stale_seconds: int = Field(
         900,
         description="A staging upload or an unreferenced stored file older than this is swept as abandoned "

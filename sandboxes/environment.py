@@ -28,6 +28,7 @@ from sandboxes.errors import SandboxEnvError
 
 __all__ = [
     "CLIENT_DIR",
+    "JUPYTER_CONFIG_DIR",
     "SANDBOX_LEFT_OUT",
     "SANDBOX_REQUIREMENTS",
     "SERVER_CONFIG",
@@ -56,13 +57,18 @@ SANDBOX_LEFT_OUT: tuple[str, ...] = ("rfc3987-syntax",)
 ``jsonschema[format-nongpl]``) builds a Lark grammar when imported: about 1 s of CPU at every
 server start, for jsonschema's optional "iri" format check only (skipped when it is absent)."""
 
+JUPYTER_CONFIG_DIR = Path(__file__).parent / "jupyter-config"
+"""The Jupyter config files of every sandbox (copied to the environment's ``etc/jupyter``; the
+production image copies the same folder): ``jupyter_server_config.d/zz-data-arena.json`` turns
+jupyter_lsp off (no language server is installed; ``zz-`` is read after the package's own file,
+which enables it), ``jupyter_lab_config.json`` makes the extension manager read-only (a sandbox
+has no network, PyPI is out of reach; LabApp reads no ``.d`` folder)."""
+
 SERVER_CONFIG: dict[str, dict[str, object]] = {
-    # no language server is installed (zz-: read after the package's own file, which enables it)
-    "jupyter_server_config.d/zz-data-arena.json": {"ServerApp": {"jpserver_extensions": {"jupyter_lsp": False}}},
-    # a sandbox has no network: PyPI is out of reach (LabApp reads no .d folder)
-    "jupyter_lab_config.json": {"LabApp": {"extension_manager": "readonly"}},
+    str(path.relative_to(JUPYTER_CONFIG_DIR)): json.loads(path.read_text())
+    for path in sorted(JUPYTER_CONFIG_DIR.rglob("*.json"))
 }
-"""Jupyter config files of every sandbox, by path under the environment's ``etc/jupyter``."""
+"""The files of :data:`JUPYTER_CONFIG_DIR`, by path under ``etc/jupyter``."""
 
 
 def _client_files(client_dir: Path) -> list[Path]:

