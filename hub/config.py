@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from arena.errors import ConfigurationError
 from arena.settings import Settings
 from hub.culling import culler_role, culler_service
 from hub.docker_config import configure_docker
@@ -133,14 +132,13 @@ def service_definitions(settings: Settings) -> list[dict[str, Any]]:
 
 
 def _configure_named_servers(c: Any, settings: Settings) -> None:
-    """Let each user run ``sandbox_named_servers`` named servers (e.g. one per challenge)."""
+    """Let each user run ``sandbox_named_servers`` named servers (e.g. one per challenge).
+
+    Both spawners give every server a sandbox of its own: the bubblewrap spawner one network
+    namespace per (user, server slot), the user's home shared (see :mod:`hub.spawner`).
+    """
     if settings.sandbox_named_servers <= 0:
         return
-    if settings.spawner == "bwrap":  # one network namespace and address per user, not per server
-        raise ConfigurationError(
-            f"ARENA_SANDBOX_NAMED_SERVERS={settings.sandbox_named_servers} needs ARENA_SPAWNER=docker: "
-            "the bubblewrap spawner runs one server per user"
-        )
     c.JupyterHub.allow_named_servers = True
     c.JupyterHub.named_server_limit_per_user = settings.sandbox_named_servers
 
@@ -153,9 +151,6 @@ def configure(c: Any, settings: Settings, *, managed_services: bool = True) -> N
         settings: platform settings.
         managed_services: start the scoring and leaderboard services (tests of the hub
             alone switch them off; the idle culler runs whenever ``sandbox_idle_seconds`` > 0).
-
-    Raises:
-        ConfigurationError: the settings ask for something the chosen spawner cannot do.
     """
     from hub.authenticator import ArenaAuthenticator
     from hub.spawner import BwrapSpawner

@@ -1,7 +1,12 @@
 """Per-sandbox network: a namespace with one veth pair, and the firewall that fences it.
 
-Every sandbox gets the /30 number ``arena id`` inside ``settings.sandbox_network_prefix``
-(a /16): the host end of the veth pair is ``.1`` of that /30, the sandbox end ``.2``.
+Every server gets its own /30 inside ``settings.sandbox_network_prefix`` (a /16): server slot
+``s`` of arena user ``id`` (slot 0: the default server; 1..N: named servers, N =
+``sandbox_named_servers``) has /30 number ``id * (N + 1) + s`` (just ``id`` without named
+servers); the host end of the veth pair is ``.1`` of that /30, the sandbox end ``.2``.
+Namespace and interface names carry ``id`` and, for named servers, ``-s`` (at most 14 characters:
+the kernel allows 15). Changing N renumbers the addresses: stop every server first (a running
+server keeps the network stored in its spawner state).
 The namespace has no default route, so the sandbox reaches nothing but the host's veth
 address; the nftables table ``inet arena_sandboxes_<tag>`` then drops every packet coming in
 from a sandbox veth except new TCP connections to the hub API port and the scoring port (and
@@ -74,21 +79,29 @@ class SandboxNetwork:
         return 30
 
 
-def network_for(settings: Settings, arena_id: int) -> SandboxNetwork:
-    """The network of the sandbox of the arena user with id ``arena_id``.
+def network_for(settings: Settings, arena_id: int, slot: int = 0) -> SandboxNetwork:
+    """The network of server ``slot`` (0: the default server) of the arena user with id ``arena_id``.
 
     Raises:
-        SandboxSetupError: the id does not fit in the /16 of ``sandbox_network_prefix``.
+        SandboxSetupError: the slot is outside ``0..sandbox_named_servers``, or the id does not
+            fit in the /16 of ``sandbox_network_prefix`` with that many servers per user.
     """
-    if not 1 <= arena_id <= _MAX_SANDBOXES:
-        raise SandboxSetupError(f"arena user id {arena_id} outside 1..{_MAX_SANDBOXES}: no /30 left for its sandbox")
+    per_user = settings.sandbox_named_servers + 1
+    if not 0 <= slot < per_user:
+        raise SandboxSetupError(f"server slot {slot} outside 0..{per_user - 1} (ARENA_SANDBOX_NAMED_SERVERS)")
+    most = (_MAX_SANDBOXES + 1) // per_user - 1  # the last user's last slot is /30 number _MAX_SANDBOXES
+    if not 1 <= arena_id <= most:
+        raise SandboxSetupError(
+            f"arena user id {arena_id} outside 1..{most}: no /30 left for its sandboxes "
+            f"({per_user} servers per user; lower ARENA_SANDBOX_NAMED_SERVERS)"
+        )
     base = ipaddress.IPv4Network(f"{settings.sandbox_network_prefix}.0.0/16")
-    block = base.network_address + 4 * arena_id
-    tag = _tag(settings)
+    block = base.network_address + 4 * (arena_id * per_user + slot)
+    tag, suffix = _tag(settings), f"{arena_id}-{slot}" if slot else str(arena_id)
     return SandboxNetwork(
-        namespace=f"arena-{tag}-{arena_id}",
-        host_if=f"{host_if_prefix(settings)}{arena_id}",
-        sandbox_if=f"avs{tag}-{arena_id}",
+        namespace=f"arena-{tag}-{suffix}",
+        host_if=f"{host_if_prefix(settings)}{suffix}",
+        sandbox_if=f"avs{tag}-{suffix}",
         host_ip=str(block + 1),
         sandbox_ip=str(block + 2),
     )

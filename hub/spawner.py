@@ -6,14 +6,25 @@ account lookup, home (a loop-mounted image with ``sandbox_home_quota = "loop"``,
 :func:`hub.sandbox_command.sandbox_argv`; ``stop`` lets the parent stop the process and then
 removes the network and unmounts the home; ``get_env``/``user_env`` give the sandbox its own environment;
 ``make_preexec_fn`` does nothing (``setpriv`` inside the argv drops privileges).
+
+Named servers (``sandbox_named_servers`` > 0): every server of a user is a sandbox of its own
+(own network namespace, veth pair and addresses: :func:`hub.network.network_for` of the
+user's id and the server's slot; own process namespace), all running as the user's sandbox uid
+on the user's one home. The default server has slot 0; a named server takes the lowest slot in
+``1..N`` that no other running server of the user holds. Slot and network are kept in the
+spawner state (they survive a hub restart). The home image is mounted by the user's first
+server and unmounted when the last one stops (checked under a per-user lock against the user's
+other servers, which the hub reloads from its database after a restart).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
+from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,8 +59,8 @@ def _arena_id(settings: Settings, name: str) -> int:
         return user.id
 
 
-def sandbox_for(settings: Settings, name: str, arena_id: int) -> Sandbox:
-    """The sandbox description of arena user ``name`` (id ``arena_id``); no side effects."""
+def sandbox_for(settings: Settings, name: str, arena_id: int, slot: int = 0) -> Sandbox:
+    """The sandbox of server ``slot`` (0: default) of arena user ``name`` (id ``arena_id``); no side effects."""
     uid = settings.sandbox_uid_base + arena_id
     if uid < MIN_SANDBOX_UID:
         raise SandboxSetupError(
@@ -61,7 +72,7 @@ def sandbox_for(settings: Settings, name: str, arena_id: int) -> Sandbox:
         gid=uid,
         home=settings.homes_dir / name,
         etc_dir=settings.resolved_data_dir / "sandbox-etc" / name,
-        network=network_for(settings, arena_id),
+        network=network_for(settings, arena_id, slot),
     )
 
 
@@ -117,8 +128,10 @@ def prepare_sandbox_files(settings: Settings, sandbox: Sandbox, *, quota: bool =
     os.chmod(sandbox.home, 0o700)
     seed_home(sandbox.home, sandbox.uid, sandbox.gid)
     for filename, text in zip(("passwd", "group"), passwd_lines(sandbox), strict=True):
-        (sandbox.etc_dir / filename).write_text(text)
-        os.chmod(sandbox.etc_dir / filename, 0o644)
+        path = sandbox.etc_dir / filename
+        if not path.exists() or path.read_text() != text:  # another server of the user may have it bound
+            path.write_text(text)
+        os.chmod(path, 0o644)
 
 
 class BwrapSpawner(LocalProcessSpawner):
@@ -127,6 +140,12 @@ class BwrapSpawner(LocalProcessSpawner):
     sandbox_port = Integer(8888, config=True, help="Port the server listens on inside its network namespace.")
 
     _sandbox: Sandbox | None = None
+    _slot: int | None = None
+    """Server slot (0: default server, 1..N: named) while the server runs or starts, else None."""
+    _network: SandboxNetwork | None = None
+    """The server's network as stored in the spawner state (what ``stop`` removes after a hub restart)."""
+    _home_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+    """Per-user locks around mounting and unmounting the (shared) home."""
     limits: Settings | None = None
     """Settings with the limits of the chosen sandbox size (set by ``hub.profiles``; None: the platform's)."""
 
@@ -134,6 +153,58 @@ class BwrapSpawner(LocalProcessSpawner):
     def arena_settings(self) -> Settings:
         """Platform settings (read from the hub's environment)."""
         return get_settings()
+
+    @property
+    def _label(self) -> str:
+        return f"{self.user.name}/{self.name}" if self.name else self.user.name
+
+    def _siblings(self) -> list[BwrapSpawner]:
+        """The user's other servers that run or are starting (they hold a slot)."""
+        return [
+            other
+            for other in self.user.spawners.values()
+            if other is not self and isinstance(other, BwrapSpawner) and other._slot is not None
+        ]
+
+    def _claim_slot(self, settings: Settings) -> int:
+        """Slot 0 for the default server, else the lowest of ``1..N`` no sibling holds.
+
+        Raises:
+            SandboxSetupError: every named slot is taken.
+        """
+        if not self.name:
+            return 0
+        taken = {other._slot for other in self._siblings()}
+        free = [slot for slot in range(1, settings.sandbox_named_servers + 1) if slot not in taken]
+        if not free:
+            raise SandboxSetupError(
+                f"{self.user.name} already runs {settings.sandbox_named_servers} named servers "
+                "(ARENA_SANDBOX_NAMED_SERVERS): stop one first"
+            )
+        return free[0]
+
+    def get_state(self) -> dict[str, Any]:
+        """The parent's state (pid) plus the server's slot and network."""
+        state = super().get_state()
+        if self._slot is not None and self._network is not None:
+            state["sandbox_slot"] = self._slot
+            state["sandbox_network"] = dataclasses.asdict(self._network)
+        return state
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Restore pid, slot and network after a hub restart (a pid without a slot: slot 0, as before named servers)."""
+        super().load_state(state)
+        if state.get("pid"):
+            self._slot = state.get("sandbox_slot", 0)
+        if "sandbox_network" in state:
+            self._network = SandboxNetwork(**state["sandbox_network"])
+
+    def clear_state(self) -> None:
+        """Forget pid, slot and network once the server stopped (the slot stays claimed while it starts)."""
+        super().clear_state()
+        if not self._start_pending:  # the parent's poll() clears the state too, even before start set a pid
+            self._slot = None
+            self._network = None
 
     def make_preexec_fn(self, name: str) -> Any:
         """No preexec: ``setpriv`` in the argv drops to the sandbox uid."""
@@ -155,7 +226,7 @@ class BwrapSpawner(LocalProcessSpawner):
         if missing is not None:
             self.log.warning(
                 "The home of %s has NO disk quota: %s (set ARENA_SANDBOX_HOME_QUOTA=none to accept plain homes)",
-                self.user.name,
+                self._label,
                 missing,
             )
         return missing is None
@@ -163,11 +234,18 @@ class BwrapSpawner(LocalProcessSpawner):
     async def start(self) -> tuple[str, int]:
         """Prepare home, network and firewall, then launch the sandboxed server."""
         settings = self.arena_settings
-        arena_id = await asyncio.to_thread(_arena_id, settings, self.user.name)
-        sandbox = sandbox_for(settings, self.user.name, arena_id)
-        self._sandbox = sandbox
+        self._slot = self._claim_slot(settings)  # before any await: siblings starting now see it taken
         try:
-            await asyncio.to_thread(prepare_sandbox_files, settings, sandbox, quota=self._home_quota(settings))
+            arena_id = await asyncio.to_thread(_arena_id, settings, self.user.name)
+            sandbox = sandbox_for(settings, self.user.name, arena_id, self._slot)
+        except Exception:
+            self._slot = None
+            raise
+        self._sandbox, self._network = sandbox, sandbox.network
+        try:
+            async with self._home_locks[self.user.name]:
+                quota = self._home_quota(settings)
+                await asyncio.to_thread(prepare_sandbox_files, settings, sandbox, quota=quota)
             await create_network(sandbox.network)
             await apply_firewall(settings)
             self.ip = sandbox.network.sandbox_ip
@@ -178,15 +256,22 @@ class BwrapSpawner(LocalProcessSpawner):
             address = await super().start()
         except Exception:
             await self._tear_down(sandbox.network, sandbox.home)
+            self._slot = None
             raise
         await self._wait_listening(self.start_timeout)
         return address
 
     async def _tear_down(self, network: SandboxNetwork, home: Path) -> None:
-        """Remove the sandbox's network and unmount its home (both fine if already gone)."""
+        """Remove the sandbox's network; unmount the home unless another server of the user runs (fine if gone)."""
         await destroy_network(network)
-        if not await asyncio.to_thread(unmount_home, home):
-            self.log.warning("The home of %s was busy: detached lazily, its loop device goes once free", self.user.name)
+        async with self._home_locks[self.user.name]:
+            siblings = self._siblings()
+            if siblings:
+                self.log.info("The home of %s stays mounted: %i other server(s) use it", self.user.name, len(siblings))
+                return
+            if not await asyncio.to_thread(unmount_home, home):
+                busy = "The home of %s was busy: detached lazily, its loop device goes once free"
+                self.log.warning(busy, self.user.name)
 
     async def _terminate_server(self) -> None:
         """SIGTERM the single-user server inside the sandbox so it shuts its kernels down.
@@ -196,7 +281,7 @@ class BwrapSpawner(LocalProcessSpawner):
         """
         for pid in _descendants(self.pid):
             if _is_server(pid):
-                self.log.info("Terminating the server of %s (pid %i in the host's view)", self.user.name, pid)
+                self.log.info("Terminating the server of %s (pid %i in the host's view)", self._label, pid)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGTERM)
                 await self.wait_for_death(self.term_timeout)
@@ -220,15 +305,15 @@ class BwrapSpawner(LocalProcessSpawner):
 
     async def stop(self, now: bool = False) -> None:
         """Stop the server (SIGTERM to the server itself first), then remove its network and unmount its home."""
+        network, slot = self._network, self._slot  # the parent's poll() clears the state once the process is gone
         try:
             if not now and await self.poll() is None:
                 await self._terminate_server()
             await super().stop(now=now)
         finally:
-            if self._sandbox is not None:
-                network, home = self._sandbox.network, self._sandbox.home
-            else:  # the hub restarted since the spawn: find the network and home again
-                settings = self.arena_settings
-                network = network_for(settings, await asyncio.to_thread(_arena_id, settings, self.user.name))
-                home = settings.homes_dir / self.user.name
-            await self._tear_down(network, home)
+            settings = self.arena_settings
+            if network is None:  # started before slots and networks were kept in the state
+                arena_id = await asyncio.to_thread(_arena_id, settings, self.user.name)
+                network = network_for(settings, arena_id, slot or 0)
+            await self._tear_down(network, settings.homes_dir / self.user.name)
+            self._slot = None

@@ -7,6 +7,7 @@ them in the :data:`ACTING_USER_HEADER`; the scoring app honours that header from
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -68,9 +69,15 @@ def hub_authenticator(hub_auth: Any | None = None, cache_seconds: int = 60) -> A
 
         hub_auth = HubAuth(cache_max_age=cache_seconds)
 
+    # HubAuth's synchronous calls share one event loop in one background thread, which it creates
+    # lazily: requests checked at once from the web framework's thread pool raced to create it
+    # ("This event loop is already running", HTTP 500 under load). One call at a time.
+    calling = threading.Lock()
+
     def authenticate(token: str) -> HubCaller | None:
         try:
-            model = hub_auth.user_for_token(token, use_cache=cache_seconds > 0, sync=True)
+            with calling:
+                model = hub_auth.user_for_token(token, use_cache=cache_seconds > 0, sync=True)
         except HTTPError as error:  # HubAuth's way of saying the hub did not answer properly
             raise HubUnavailableError(f"cannot check the token with the hub at {hub_auth.api_url}: {error}") from None
         if not model or "name" not in model:

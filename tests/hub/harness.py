@@ -53,6 +53,8 @@ __all__ = [
     "run_in_kernel",
     "running_platform",
     "sandbox_processes",
+    "server_api_path",
+    "server_url",
     "start_hub",
     "start_kernel",
     "spawn",
@@ -299,20 +301,30 @@ def create_token(client: httpx.Client, username: str) -> str:
     return response.json()["token"]
 
 
-def start_server(hub: HubProcess, username: str, token: str, timeout: float = 90) -> None:
-    """Ask the hub to start ``username``'s server and wait until it is ready.
+def server_api_path(username: str, server: str = "") -> str:
+    """The hub API path of ``username``'s default server, or of its named ``server``."""
+    return f"/users/{username}/servers/{server}" if server else f"/users/{username}/server"
+
+
+def server_url(hub: HubProcess, username: str, server: str = "") -> str:
+    """The proxied URL of ``username``'s default (or named ``server``) single-user server."""
+    return f"{hub.url}/user/{username}/{server}/" if server else f"{hub.url}/user/{username}/"
+
+
+def start_server(hub: HubProcess, username: str, token: str, timeout: float = 90, server: str = "") -> None:
+    """Ask the hub to start ``username``'s server (or its named ``server``) and wait until it is ready.
 
     The hub answers 201 once the server is ready, or 202 when the spawn goes on past its
     ``slow_spawn_timeout``; then the spawn's progress stream (what the hub's spawn page
     listens to) says when it is ready, with no polling load on the hub.
     """
-    response = hub.api("POST", f"/users/{username}/server", token=token)
+    response = hub.api("POST", server_api_path(username, server), token=token)
     if response.status_code == 201:
         return
     if response.status_code != 202:
         raise AssertionError(f"spawn refused: HTTP {response.status_code} {response.text}")
     deadline = time.monotonic() + timeout
-    url = f"{hub.url}/hub/api/users/{username}/server/progress"
+    url = f"{hub.url}/hub/api{server_api_path(username, server)}/progress"
     with httpx.stream("GET", url, headers={"Authorization": f"token {token}"}, timeout=timeout) as events:
         if events.status_code != 200:  # e.g. the spawn failed before the stream opened
             status = events.status_code
@@ -329,38 +341,40 @@ def start_server(hub: HubProcess, username: str, token: str, timeout: float = 90
     raise TimeoutError(f"server of {username} not ready within {timeout}s:\n{hub.log()[-4000:]}")
 
 
-def run_code(hub: HubProcess, username: str, token: str, code: str, timeout: float = 120) -> str:
-    """Execute ``code`` in a fresh kernel of ``username``'s server (through the proxy); return stdout.
+def run_code(hub: HubProcess, username: str, token: str, code: str, timeout: float = 120, server: str = "") -> str:
+    """Execute ``code`` in a fresh kernel of ``username``'s (default or named ``server``) server; return stdout.
 
     Raises:
         KernelError: the code raised (the kernel's traceback in the message).
     """
-    kernel = start_kernel(hub, username, token)
+    kernel = start_kernel(hub, username, token, server)
     try:
-        return run_in_kernel(hub, username, token, kernel, code, timeout)
+        return run_in_kernel(hub, username, token, kernel, code, timeout, server)
     finally:
-        httpx.delete(f"{hub.url}/user/{username}/api/kernels/{kernel}", headers=_token(token), timeout=30)
+        httpx.delete(f"{server_url(hub, username, server)}api/kernels/{kernel}", headers=_token(token), timeout=30)
 
 
 def _token(token: str) -> dict[str, str]:
     return {"Authorization": f"token {token}"}
 
 
-def start_kernel(hub: HubProcess, username: str, token: str) -> str:
-    """Start a kernel in ``username``'s server (through the proxy); its id."""
-    url = f"{hub.url}/user/{username}/api/kernels"
+def start_kernel(hub: HubProcess, username: str, token: str, server: str = "") -> str:
+    """Start a kernel in ``username``'s server (or named ``server``) through the proxy; its id."""
+    url = f"{server_url(hub, username, server)}api/kernels"
     response = httpx.post(url, headers=_token(token), json={"name": "python3"}, timeout=60)
     response.raise_for_status()
     return response.json()["id"]
 
 
-def run_in_kernel(hub: HubProcess, username: str, token: str, kernel: str, code: str, timeout: float = 120) -> str:
-    """Execute ``code`` in the running ``kernel`` of ``username``'s server; return stdout.
+def run_in_kernel(
+    hub: HubProcess, username: str, token: str, kernel: str, code: str, timeout: float = 120, server: str = ""
+) -> str:
+    """Execute ``code`` in the running ``kernel`` of ``username``'s server (or named ``server``); return stdout.
 
     Raises:
         KernelError: the code raised (the kernel's traceback in the message).
     """
-    ws_url = f"{hub.url}/user/{username}/api/kernels/{kernel}/channels".replace("http://", "ws://")
+    ws_url = f"{server_url(hub, username, server)}api/kernels/{kernel}/channels".replace("http://", "ws://")
     connection = websocket.create_connection(ws_url, header=[f"Authorization: token {token}"], timeout=timeout)
     try:
         return _execute(connection, code, timeout)

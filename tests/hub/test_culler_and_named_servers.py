@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
-import pytest
 from traitlets.config import Config
 
-from arena.errors import ConfigurationError
 from arena.settings import Settings
 from hub import configure
 from hub.culling import CULLER_SCOPES
@@ -64,6 +62,8 @@ def test_named_servers_are_off_by_default(settings: Settings) -> None:
     assert "allow_named_servers" not in configured(settings).JupyterHub
 
 
-def test_named_servers_are_refused_with_bubblewrap(settings: Settings) -> None:
-    with pytest.raises(ConfigurationError, match="ARENA_SANDBOX_NAMED_SERVERS=2 needs ARENA_SPAWNER=docker"):
-        configured(settings, sandbox_named_servers=2)
+def test_named_servers_with_bubblewrap(settings: Settings) -> None:
+    c = configured(settings, sandbox_named_servers=2)
+
+    assert c.JupyterHub.spawner_class.__name__ == "BwrapSpawner"
+    assert c.JupyterHub.allow_named_servers is True and c.JupyterHub.named_server_limit_per_user == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -83,3 +84,16 @@ def test_a_revoked_token_works_only_as_long_as_the_cache_trusts_it(
 
     assert before == HubCaller("alice", "user")
     assert authenticate("revocable") == after_revocation
+
+
+def test_tokens_checked_at_once_from_many_threads_all_resolve(hub_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web framework checks tokens from its thread pool; HubAuth's one background loop must not be raced."""
+    for number in range(40):
+        monkeypatch.setitem(MODELS, f"token t{number}", {"kind": "user", "name": f"u{number}", "scopes": [SCOPE]})
+    auth = HubAuth(api_url=hub_url, api_token="service-token", access_scopes={SCOPE}, cache_max_age=60)
+    authenticate = hub_authenticator(auth)
+
+    with ThreadPoolExecutor(40) as pool:
+        results = list(pool.map(authenticate, [f"t{number}" for number in range(40)]))
+
+    assert results == [HubCaller(f"u{number}", "user") for number in range(40)]
