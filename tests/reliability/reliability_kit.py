@@ -80,7 +80,7 @@ class ScriptedHub:
         self.tokens["tok-stranger"] = {"name": "stranger", "scopes": [SCOPE]}  # hub user, no arena account
         self.tokens[LEADERBOARD_TOKEN] = {"kind": "service", "name": "leaderboard", "scopes": [SCOPE]}
 
-    def user_for_token(self, token: str, sync: bool = True) -> dict[str, Any] | None:
+    def user_for_token(self, token: str, use_cache: bool = True, *, sync: bool = True) -> dict[str, Any] | None:
         if token == "tok-hubdown":
             raise HTTPError(502, "Failed to connect to Hub API")
         return self.tokens.get(token)
