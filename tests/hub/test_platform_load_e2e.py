@@ -25,10 +25,11 @@ import httpx
 import pytest
 from challenge_bundles import answers_frame, base_spec, open_phases, write_bundle
 from sqlalchemy import func, select
+from submission_states import wait_until_scored
 
 from arena.accounts import create_user
 from arena.db import Database
-from arena.models import Dataset, Score, Submission, SubmissionState
+from arena.models import Dataset, Score, Submission
 from challenges import load_bundle, publish_challenge
 from hub.config import settings_env
 
@@ -147,22 +148,12 @@ async def _run_load(hub: harness.HubProcess, tokens: dict[str, str], db: Databas
     ) as prober:
         probing = asyncio.create_task(_probe_hub(prober, list(tokens.values()), stop, result))
         await asyncio.gather(*(_competitor(clients, url, token, payload, result) for token in tokens.values()))
-        while time.monotonic() - started < TIME_LIMIT:  # the hub keeps being probed until the queue is empty
-            if await asyncio.to_thread(_unscored, db, result.accepted) == 0:
-                break
-            await asyncio.sleep(0.5)
+        left = TIME_LIMIT - (time.monotonic() - started)  # the hub keeps being probed until the queue is empty
+        await asyncio.to_thread(wait_until_scored, db, set(result.accepted), left)
         stop.set()
         await probing
     result.seconds = time.monotonic() - started
     return result
-
-
-def _unscored(db: Database, ids: list[int]) -> int:
-    with db.session() as session:
-        done = session.scalar(
-            select(func.count()).where(Submission.id.in_(ids), Submission.state.in_([SubmissionState.scored, SubmissionState.failed]))
-        )
-    return len(ids) - int(done or 0)
 
 
 def test_fifty_users_five_hundred_submissions_through_the_hub(platform: tuple[harness.HubProcess, dict]) -> None:

@@ -182,21 +182,6 @@ def store_state(db: Database, settings: Settings) -> StoreState:
     )
 
 
-def wait_until_scored(db: Database, ids: set[int], timeout: float = 180) -> dict[int, str]:
-    """Poll until every submission of ``ids`` is scored or failed (or the time is up); their states."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with db.session() as session:
-            states = {sid: state.value for sid, state in session.execute(
-                select(Submission.id, Submission.state).where(Submission.id.in_(ids))
-            )}
-        if (len(states) == len(ids) and all(s in ("scored", "failed") for s in states.values())) or (
-            time.monotonic() > deadline
-        ):
-            return states
-        time.sleep(0.2)
-
-
 def wait_for_submissions(db: Database, count: int, timeout: float = 60) -> None:
     """Poll until the database holds at least ``count`` submissions."""
     deadline = time.monotonic() + timeout

@@ -28,9 +28,9 @@ from fault_kit import (
     settings_env,
     store_state,
     wait_for_submissions,
-    wait_until_scored,
 )
 from reliability_kit import ROLES, SLUG, Service, auth, base_spec, corpus, write_bundle
+from submission_states import wait_until_scored
 
 from arena.accounts import create_user
 from arena.db import Database
