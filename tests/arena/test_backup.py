@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select, text
 from typer.testing import CliRunner
 
 from arena.backup import BackupError, backup_database, restore_database, table_rows
-from arena.cli.db import app as db_app
+from cli.db import app as db_app
 from arena.db import Database
 from arena.health import schema_revision
 from arena.models import (

@@ -18,7 +18,7 @@ import typer
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from arena.cli import doctor as doctor_cli
+from cli import doctor as doctor_cli
 from arena.db import Database
 from arena.errors import ConfigurationError
 from arena.health import (

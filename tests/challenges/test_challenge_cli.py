@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from arena.cli.challenge import app
+from cli.challenge import app
 from arena.db import Database
 from arena.models import AuditEvent, Submission, SubmissionState
 from arena.settings import Settings

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tornado.web import HTTPError
 
-from arena.cli import main
+from cli import main
 from arena.db import Database
 from arena.models import Score, Submission
 from arena.settings import Settings

@@ -65,7 +65,7 @@ def test_publish_through_the_console_script_refuses_and_publishes_nothing(
         [
             sys.executable,
             "-c",
-            "from arena.cli import main; main()",
+            "from cli import main; main()",
             "challenge",
             "publish",
             str(path),

@@ -13,7 +13,7 @@ from challenge_bundles import base_spec, write_bundle
 from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 from typer.testing import CliRunner
 
-from arena.cli.score import register
+from cli.score import register
 from arena.db import Database
 from arena.models import Dataset
 from arena.settings import Settings

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from arena.cli import score as score_cli
+from cli import score as score_cli
 from arena.db import Database
 from arena.settings import Settings
 from scoring import accept_submission, sweep_store

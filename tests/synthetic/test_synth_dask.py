@@ -8,7 +8,7 @@ import pytest
 from distributed import LocalCluster
 from typer.testing import CliRunner
 
-from arena.cli.synth import app
+from cli.synth import app
 from synthetic import InputDataError, SyntheticError, generate_reference
 from synthetic.chunks import run_chunks
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
-from arena.cli.synth import app
+from cli.synth import app
 from arena.settings import Settings
 from synthetic import InputDataError, read_table, read_tables, validate_table
 

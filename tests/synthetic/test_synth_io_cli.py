@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from arena.cli.synth import app
+from cli.synth import app
 from synthetic import InputDataError, read_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +90,7 @@ def test_cli_refusal_is_one_clear_line(tmp_path, copying):
     env = {"ARENA_DATA_DIR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
 
     result = subprocess.run(
-        [sys.executable, "-c", "from arena.cli import main; main()", "synth", "publish", str(folder), "--name", "copy"],
+        [sys.executable, "-c", "from cli import main; main()", "synth", "publish", str(folder), "--name", "copy"],
         check=False,
         capture_output=True,
         text=True,

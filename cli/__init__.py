@@ -20,7 +20,7 @@ app = typer.Typer(help="Data arena: synthetic national data competitions.", no_a
 def _register() -> None:
     # Sub-apps register themselves here; each module exports a typer.Typer named ``app``
     # (or ``register(app)`` for top-level commands).
-    from arena.cli import challenge, db, doctor, platform, score, synth, users
+    from cli import challenge, db, doctor, platform, score, synth, users
 
     app.add_typer(synth.app, name="synth", help="Generate reference data, fit and publish synthetic replicas.")
     app.add_typer(challenge.app, name="challenge", help="Validate, publish, list, close and export challenges.")
