@@ -17,18 +17,16 @@ datasets store, homes, the platform's data dir, the database, the host's ``/etc`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from scoring.enclave.outcome import CodeLimits
+from scoring.enclave.stage import PREDICTIONS_NAME, Stage
 
 __all__ = [
     "CODE_DIR",
     "FEATURES_FILE",
     "OUTPUT_DIR",
-    "PREDICTIONS_NAME",
     "SCRATCH_DIR",
-    "Stage",
         "bwrap_argv",
     "enclave_env",
     "harness_args",
@@ -39,25 +37,9 @@ CODE_DIR = "/code"
 FEATURES_FILE = "/input/features.parquet"
 OUTPUT_DIR = "/output"
 SCRATCH_DIR = "/tmp"
-PREDICTIONS_NAME = "predictions.csv"
 _ROOT_LINKS = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
 _ETC_FILES = ("ld.so.cache", "localtime")
 """All of the host's /etc the enclave sees: the loader's cache (faster starts) and the time zone."""
-
-
-@dataclass(frozen=True)
-class Stage:
-    """Where one run is staged on the host (a folder the enclave uid can reach; see ``enclave_stage_dir``).
-
-    Attributes:
-        code: The code copy (root's, read-only to everyone).
-        features: The features copy (the slot uid's, 0400).
-        output: The output tmpfs (the slot uid's, 0700, ``output_mb``).
-    """
-
-    code: Path
-    features: Path
-    output: Path
 
 
 def enclave_env(python: Path, limits: CodeLimits) -> dict[str, str]:
