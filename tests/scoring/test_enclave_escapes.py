@@ -24,7 +24,7 @@ from enclave_runs import UID_BASE, Challenge, EnclaveRunner, cgroups_missing, en
 from arena.settings import Settings
 from sandboxes import ensure_sandbox_env
 from scoring.enclave import CodeLimits, EnclaveRun, RunOutcome
-from scoring.enclave.launcher import enclave_processes
+from scoring.enclave.stage import enclave_processes
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(enclave_missing() is not None, reason=str(enclave_missing()))]
 
@@ -448,3 +448,30 @@ def predict(features):
     visible = visible_to_competitor(result)
     assert challenge.secret_names[3] not in visible and challenge.secret_names[4] not in visible
     assert set(vars(result)) == {"outcome", "predictions", "wall_seconds", "log_path"}
+
+
+# --------------------------------------------------------------------------- without cgroups
+
+
+def test_without_cgroups_prlimit_still_limits_and_the_clock_still_kills_the_tree(
+    run: EnclaveRunner, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("scoring.enclave.launcher.cgroup_mode", lambda: "none")
+    greedy = """
+def predict(features):
+    block = bytearray(400 * 1024**2)  # over the address-space limit of this one process
+"""
+    sleeper = """
+import os, time
+def predict(features):
+    if os.fork() == 0:
+        os.setsid()
+        time.sleep(300)
+    time.sleep(300)
+"""
+
+    assert run(GOOD).outcome is RunOutcome.ok
+    assert run(greedy, CodeLimits(wall_seconds=60, memory_mb=300)).outcome is RunOutcome.error  # MemoryError
+    assert run(sleeper, CodeLimits(wall_seconds=2)).outcome is RunOutcome.timeout
+    assert enclave_processes(UID_BASE) == []
+    assert "falls back to per-process prlimit" in caplog.text
