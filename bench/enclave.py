@@ -4,7 +4,8 @@ The example code is a scikit-learn pipeline (one-hot + histogram gradient boosti
 sandbox environment's own Python, on a replica-like people frame and pickled beside ``main.py``.
 
 - ratio: the same harness, code and features (``--rows``, default 20 000) run (a) with the sandbox
-  environment's Python directly (no bwrap, no cgroup, ``--smoke-test``), (b) through
+  environment's Python directly (no bwrap, no cgroup, ``--smoke-test``; the enclave's thread
+  settings, ``OMP_NUM_THREADS`` etc., so that both do the same work), (b) through
   ``scoring.enclave.run_code`` (bwrap, cgroup, own uid, staging, output tmpfs); best of ``--runs``;
   target: enclave ≤ 1.5 × plain + 1 s;
 - scale: a ``--big``-row (default 1 000 000) real-like test set predicted in the enclave, then scored
@@ -17,6 +18,7 @@ Needs root (like the enclave) and the sandbox environment (built if stale).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,7 @@ from challenges import assign_split  # noqa: E402
 from sandboxes import ensure_sandbox_env  # noqa: E402
 from scoring.compute import compute_scores  # noqa: E402
 from scoring.enclave import CodeLimits, RunOutcome, run_code  # noqa: E402
+from scoring.enclave.bwrap import enclave_env  # noqa: E402
 from scoring.validation import align_submission, read_submission  # noqa: E402
 
 SPEC = {
@@ -107,11 +110,11 @@ def make_code(folder: Path, python: Path) -> Path:
     return code
 
 
-def plain_run(python: Path, code: Path, features: Path, out: Path) -> None:
-    """The harness with the same Python, no bwrap, no cgroup."""
+def plain_run(python: Path, code: Path, features: Path, out: Path, threads: dict[str, str]) -> None:
+    """The harness with the same Python and thread settings, no bwrap, no cgroup."""
     argv = [str(python), "-I", "-m", "arena_client.harness", "--code", str(code), "--features", str(features)]
     argv += ["--out", str(out), "--id-column", "person_id", "--target-column", "high_income", "--smoke-test"]
-    subprocess.run(argv, cwd=code, check=True, capture_output=True)
+    subprocess.run(argv, cwd=code, check=True, capture_output=True, env={**os.environ, **threads})
 
 
 def main() -> None:
@@ -135,8 +138,10 @@ def main() -> None:
             assert result.outcome is RunOutcome.ok, result.log_path.read_text()[-2000:]
             return result.predictions
 
-        plain_seconds, _ = best_of(args.runs, lambda: plain_run(python, code, folder / "features.parquet",
-                                                                 folder / "plain.csv"))
+        threads = {key: value for key, value in enclave_env(python, limits).items() if key.endswith("_NUM_THREADS")}
+        plain_seconds, _ = best_of(
+            args.runs, lambda: plain_run(python, code, folder / "features.parquet", folder / "plain.csv", threads)
+        )
         enclave_seconds, predictions = best_of(args.runs, enclave_run)
         same = pd.read_csv(predictions).equals(pd.read_csv(folder / "plain.csv"))
         target = 1.5 * plain_seconds + 1
