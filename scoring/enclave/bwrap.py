@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from arena.system_binds import read_only_system
 from scoring.enclave.outcome import CodeLimits
 from scoring.enclave.stage import PREDICTIONS_NAME, Stage
 
@@ -37,7 +38,6 @@ CODE_DIR = "/code"
 FEATURES_FILE = "/input/features.parquet"
 OUTPUT_DIR = "/output"
 SCRATCH_DIR = "/tmp"
-_ROOT_LINKS = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
 _ETC_FILES = ("ld.so.cache", "localtime")
 """All of the host's /etc the enclave sees: the loader's cache (faster starts) and the time zone."""
 
@@ -80,20 +80,6 @@ def prlimit_args(limits: CodeLimits) -> list[str]:
     ]
 
 
-def _system_binds(root: Path) -> list[str]:
-    args = ["--ro-bind", str(root / "usr"), "/usr"]
-    for name in _ROOT_LINKS:
-        path = root / name
-        if path.is_symlink():
-            args += ["--symlink", str(path.readlink()), f"/{name}"]
-        elif path.is_dir():
-            args += ["--ro-bind", str(path), f"/{name}"]
-    for name in _ETC_FILES:
-        if (root / "etc" / name).exists():
-            args += ["--ro-bind", str(root / "etc" / name), f"/etc/{name}"]
-    return args
-
-
 def bwrap_argv(
     *,
     uid: int,
@@ -132,7 +118,7 @@ def bwrap_argv(
         *("--die-with-parent", "--new-session", "--hostname", "enclave", "--cap-drop", "ALL"),
         *("--json-status-fd", str(status_fd), "--clearenv"),
         *[arg for key, value in env.items() for arg in ("--setenv", key, value)],
-        *_system_binds(root),
+        *read_only_system(_ETC_FILES, root),
         *("--ro-bind", str(env_dir), str(env_dir)),
         *("--proc", "/proc", "--dev", "/dev"),
         *("--size", scratch, "--tmpfs", SCRATCH_DIR, "--size", scratch, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"),
