@@ -17,10 +17,9 @@ import json
 import logging
 import os
 import shutil
-import uuid
 from pathlib import Path
 
-from arena.cgroups import Cgroup, CgroupError, CgroupLimits, cgroup_mode
+from arena.cgroups import Cgroup, CgroupError, CgroupLimits, cgroup_mode, list_groups
 from arena.settings import Settings
 from scoring.enclave.bwrap import bwrap_argv
 from scoring.enclave.docker_runner import run_docker
@@ -33,6 +32,7 @@ from scoring.enclave.stage import (
     make_output,
     slot_uid,
     stage_run,
+    sweep_slot,
     take_predictions,
     unmount_output,
 )
@@ -58,6 +58,18 @@ def _read_status(reader: int) -> dict[str, int]:
         with contextlib.suppress(ValueError, AttributeError):
             status.update({key: value for key, value in json.loads(line).items() if isinstance(value, int)})
     return status
+
+
+def _sweep(settings: Settings, uid: int) -> None:
+    """Before a run of ``uid``: kill its processes, remove its cgroups and stage folders left by a killed launcher."""
+    kill_uid(uid)
+    if cgroup_mode() != "none":
+        for name in list_groups("enclave"):
+            if name.startswith(f"enclave/run-{uid}-"):
+                Cgroup.existing(name).remove()
+    removed = sweep_slot(settings, uid)
+    if removed:
+        log.warning("Removed what killed enclave runs left for uid %i: %s", uid, ", ".join(removed))
 
 
 def classify(finished: Finished, *, started: bool, oom_kills: int, memory_hits: int) -> RunOutcome:
@@ -95,7 +107,7 @@ def _run_bwrap(
         limits_cg = CgroupLimits(
             memory_bytes=limits.memory_mb * 1024**2, pids=limits.pids, cpu_max=limits.cpus
         )
-        group = Cgroup.create(f"enclave/run-{uuid.uuid4().hex[:12]}", limits_cg, mode=mode)
+        group = Cgroup.create(f"enclave/{stage.code.parent.name}", limits_cg, mode=mode)
     status_read, status_write = os.pipe()
     try:
         argv = bwrap_argv(
@@ -179,7 +191,7 @@ def run_code(
     with claimed_slot(settings, slot) as claimed:
         uid = slot_uid(settings, claimed)
         if not docker:
-            kill_uid(uid)  # a crashed launcher's leftovers
+            _sweep(settings, uid)
         stage = stage_run(settings, code_dir, features, uid)
         try:
             mounted = make_output(stage.output, uid, limits)

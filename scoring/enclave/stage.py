@@ -1,6 +1,6 @@
 """Staging one run on the host: a slot (its uid), copies of code and features, the output tmpfs, the result.
 
-Every run gets a folder ``enclave_stage_dir/run-<random>`` (0711): ``code/`` (a root-owned copy,
+Every run gets a folder ``enclave_stage_dir/run-<uid>-<random>`` (0711): ``code/`` (a root-owned copy,
 0755/0644, symbolic links dropped), ``input/features.parquet`` (the slot uid's, 0400), ``output/``
 (a tmpfs of ``output_mb`` owned by the slot uid, or a plain folder the Docker runner copies the
 container's output into). The launcher deletes it after the run; only the predictions CSV (a
@@ -33,6 +33,7 @@ __all__ = [
     "make_output",
     "slot_uid",
     "stage_run",
+    "sweep_slot",
     "take_predictions",
     "unmount_output",
 ]
@@ -127,7 +128,7 @@ def stage_run(settings: Settings, code_dir: Path, features: Path, uid: int) -> S
     """
     root = os.geteuid() == 0
     settings.enclave_stage_dir.mkdir(parents=True, exist_ok=True)
-    folder = settings.enclave_stage_dir / f"run-{uuid.uuid4().hex[:12]}"
+    folder = settings.enclave_stage_dir / f"run-{uid}-{uuid.uuid4().hex[:12]}"
     folder.mkdir(mode=0o711 if root else 0o700)
     stage = Stage(code=folder / "code", features=folder / "input" / "features.parquet", output=folder / "output")
     shutil.copytree(code_dir, stage.code, symlinks=True)
@@ -144,6 +145,23 @@ def stage_run(settings: Settings, code_dir: Path, features: Path, uid: int) -> S
         os.chown(stage.features, uid, uid)
     stage.features.chmod(0o400 if root else 0o444)
     return stage
+
+
+def sweep_slot(settings: Settings, uid: int) -> list[str]:
+    """Remove what a launcher killed mid-run left for slot uid ``uid``: its stage folders (output unmounted).
+
+    Call it holding the slot (:func:`claimed_slot`): no other run of ``uid`` can be using them.
+
+    Returns:
+        The names of the folders removed.
+    """
+    removed = []
+    for folder in sorted(settings.enclave_stage_dir.glob(f"run-{uid}-*")):
+        if os.path.ismount(folder / "output"):
+            unmount_output(folder / "output")
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed
 
 
 def make_output(output: Path, uid: int, limits: CodeLimits) -> bool:
