@@ -110,3 +110,17 @@ def test_unreadable_features_are_a_platform_error(tmp_path: Path) -> None:
     result = subprocess.run(argv, capture_output=True, text=True, env={"PYTHONPATH": str(CLIENT_DIR)})
 
     assert result.returncode == 13 and "cannot read the features" in result.stdout
+
+
+def test_a_predict_that_changes_its_frame_in_place_is_checked_against_the_ids_it_was_given(tmp_path: Path) -> None:
+    main = """
+    import pandas as pd
+    def predict(features):
+        out = pd.DataFrame({"row_id": features["row_id"][:2], "y": 1.0})
+        features.drop(index=features.index[2:], inplace=True)
+        return out
+    """
+
+    code, output, _ = harness(tmp_path, main, "--smoke-test")
+
+    assert code == 12, output

@@ -117,7 +117,7 @@ def check_predictions(result: Any, features: Any, id_column: str, target_column:
 
     Args:
         result: What ``predict`` returned.
-        features: The frame ``predict`` was given.
+        features: The frame ``predict`` was given (its id column at least, as it was before the call).
         id_column: Name of the id column.
         target_column: Name of the target column.
 
@@ -181,13 +181,14 @@ def run(code_dir: Path, features_path: Path, out: Path, id_column: str, target_c
     if id_column not in features.columns:
         raise HarnessFailure(EXIT_PLATFORM_ERROR, f"the features have no id column {id_column}")
     predict = _load_predict(code_dir)
+    given = features[[id_column]].copy()  # the ids to check against, whatever predict does to its frame
     try:
-        result = predict(features.copy())
+        result = predict(features)
     except BaseException:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from the code are its errors too
         traceback.print_exc()
         raise HarnessFailure(EXIT_ERROR, "predict raised an exception") from None
     try:
-        predictions = check_predictions(result, features, id_column, target_column)
+        predictions = check_predictions(result, given, id_column, target_column)
     except HarnessFailure:
         raise
     except Exception:  # noqa: BLE001 - a frame whose ids cannot even be compared (lists, odd objects)
