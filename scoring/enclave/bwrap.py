@@ -153,7 +153,7 @@ def bwrap_argv(
         *_system_binds(root),
         *("--ro-bind", str(env_dir), str(env_dir)),
         *("--proc", "/proc", "--dev", "/dev"),
-        *("--size", scratch, "--tmpfs", SCRATCH_DIR, "--size", scratch, "--tmpfs", "/dev/shm"),
+        *("--size", scratch, "--tmpfs", SCRATCH_DIR, "--size", scratch, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"),
         *("--ro-bind", str(stage.code), CODE_DIR),
         *("--ro-bind", str(stage.features), FEATURES_FILE),
         *("--bind", str(stage.output), OUTPUT_DIR),

@@ -44,13 +44,18 @@ def slot_uid(settings: Settings, slot: int) -> int:
 
 @contextlib.contextmanager
 def _claimed_slot(settings: Settings, slot: int | None) -> Iterator[int]:
-    """Hold slot ``slot`` (or the first free one, waiting for one) for the duration of a run."""
-    folder = settings.resolved_data_dir / "enclave"
+    """Hold slot ``slot`` (or the first free one, waiting for one) for the duration of a run.
+
+    The lock is per uid, in ``enclave_stage_dir`` (one per host): two workers, or two deployments
+    on one host, never run as the same uid at once (each run kills what its uid left behind).
+    """
+    folder = settings.enclave_stage_dir
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o711)
     candidates = [slot] if slot is not None else list(range(settings.enclave_slots))
     while True:
         for candidate in candidates:
-            handle = open(folder / f"slot-{candidate}.lock", "w")
+            handle = open(folder / f"uid-{slot_uid(settings, candidate)}.lock", "w")
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | (0 if slot is not None else fcntl.LOCK_NB))
             except BlockingIOError:
@@ -65,12 +70,16 @@ def _claimed_slot(settings: Settings, slot: int | None) -> Iterator[int]:
 
 
 def enclave_processes(uid: int) -> list[int]:
-    """Pids of every process running as ``uid`` (from /proc; an enclave uid owns nothing else)."""
+    """Pids of every live process of ``uid`` (from /proc; an enclave uid owns nothing else).
+
+    Zombies are left out: they hold nothing but their pid, and an orphaned one waits for the host's
+    init to reap it.
+    """
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if entry.stat().st_uid == uid:
+            with contextlib.suppress(OSError, IndexError):
+                if entry.stat().st_uid == uid and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
                     found.append(int(entry.name))
     return found
 
@@ -93,10 +102,7 @@ def kill_uid(uid: int, timeout: float = 10.0) -> None:
 
 def _stage(settings: Settings, code_dir: Path, features: Path, uid: int) -> Stage:
     """Copy code and features into a new folder under ``enclave_stage_dir`` that the slot uid can reach."""
-    base = settings.enclave_stage_dir
-    base.mkdir(parents=True, exist_ok=True)
-    base.chmod(0o711)
-    folder = base / f"run-{uuid.uuid4().hex[:12]}"
+    folder = settings.enclave_stage_dir / f"run-{uuid.uuid4().hex[:12]}"
     folder.mkdir(mode=0o711)
     stage = Stage(code=folder / "code", features=folder / "input" / "features.parquet", output=folder / "output")
     shutil.copytree(code_dir, stage.code, symlinks=True)
