@@ -25,6 +25,7 @@ from challenges import (
 )
 from challenges.held_out import migrate_test_sets
 from scoring import leaderboard
+from scoring.code_runs import read_run_log
 
 __all__ = ["app"]
 
@@ -153,3 +154,14 @@ def migrate_test_sets_command(
         typer.echo(f"{ref}: {'would be' if dry_run else ''} withdrawn from the store (no challenge uses it)".replace("  ", " "))
     if not report.moved and not report.withdrawn:
         typer.echo("every dataset in the store is a gated synthetic replica or declared public: nothing to migrate")
+
+
+@app.command("run-log")
+def run_log(submission_id: int, actor: Actor) -> None:
+    """Print the scoring-side log of a code submission's run (organisers only; each read is audited).
+
+    The log may hold real rows the code printed: it never leaves the scoring side otherwise.
+    """
+    _, db = _open()
+    require_organiser(db, actor, "read run logs")
+    typer.echo(read_run_log(db, submission_id, actor), nl=False)

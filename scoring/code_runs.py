@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from arena.models import Submission
+from arena.db import Database, audit
+from arena.errors import NotFoundError
+from arena.models import Submission, SubmissionKind
 from arena.settings import Settings
 from scoring.answers import published_features_path, read_published_answers
 from scoring.code_upload import code_upload_limit
@@ -30,6 +32,7 @@ from scoring.validation import align_submission, read_submission
 __all__ = [
     "OUTCOME_TEXT",
     "CodeRun",
+    "read_run_log",
     "run_bucket",
     "run_code_submission",
     "runs_dir",
@@ -144,3 +147,24 @@ def _append_log(path: Path, line: str) -> None:
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
 
+
+
+def read_run_log(db: Database, submission_id: int, actor: str) -> str:
+    """The scoring-side log of a code submission's last run, for an organiser (the read is audited).
+
+    The caller checks that ``actor`` is an organiser or admin (``challenges.require_organiser``).
+
+    Raises:
+        NotFoundError: no such submission.
+        ScoringError: a predictions submission, or no run has finished yet.
+    """
+    with db.session() as session:
+        row = session.get(Submission, submission_id)
+        if row is None:
+            raise NotFoundError(f"submission {submission_id} does not exist")
+        if row.kind != SubmissionKind.code:
+            raise ScoringError(f"submission {submission_id} is a predictions file: it has no run log")
+        if not row.log_path or not Path(row.log_path).is_file():
+            raise ScoringError(f"submission {submission_id} has no run log yet (state {row.state.value})")
+        audit(session, actor, "code.log.read", f"submission:{submission_id}", outcome=row.outcome)
+        return Path(row.log_path).read_text(encoding="utf-8", errors="replace")

@@ -152,7 +152,7 @@ def test_platform_errors_are_refunded_and_code_failures_count(db: Database, sett
     assert (lost.state, lost.outcome) == (SubmissionState.failed, "platform_error")
     assert lost.error == OUTCOME_TEXT[RunOutcome.platform_error]
     assert (failed.outcome, scored.outcome) == ("error", "ok")
-    with pytest.raises(QuotaExceededError, match="limits.per_day reached: 2"):
+    with pytest.raises(QuotaExceededError, match="limits.total reached: 2"):
         submit_code(GOOD)
 
 
@@ -196,3 +196,30 @@ def test_uploads_must_suit_the_challenge_mode(
             accept_submission(db, settings, "people-code", "alice", stream, archive.name)
     with db.session() as session:
         assert session.scalars(select(Submission)).all() == []
+
+
+def test_organisers_read_a_run_log_with_the_cli_audited(
+    db: Database, settings: Settings, submit_code, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from arena.accounts import create_user
+    from arena.models import AuditEvent, Role
+    from cli.challenge import app
+
+    publish_code_challenge(db, settings)
+    submit_code(RAISES)
+    done = Worker(db, settings, "w").run_once()
+    with db.session() as session:
+        create_user(session, "olga", Role.organiser, None)
+    monkeypatch.setenv("ARENA_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("ARENA_DATABASE_URL", settings.db_url)
+
+    refused = CliRunner().invoke(app, ["run-log", str(done.id), "--actor", "alice"])
+    shown = CliRunner().invoke(app, ["run-log", str(done.id), "--actor", "olga"])
+
+    assert refused.exit_code != 0 and "organiser" in str(refused.exception)
+    assert shown.exit_code == 0 and SENTINEL in shown.output and "ValueError" in shown.output
+    with db.session() as session:
+        reads = session.scalars(select(AuditEvent).where(AuditEvent.action == "code.log.read")).all()
+    assert [(event.actor, event.object) for event in reads] == [("olga", f"submission:{done.id}")]
