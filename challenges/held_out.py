@@ -98,7 +98,9 @@ def real_datasets(db: Database) -> list[Dataset]:
     return [
         row
         for row in rows
-        if not synthetic.is_synthetic_replica(row.card or {}) and not synthetic.is_declared_public(row.card or {})
+        if not (row.card or {}).get("withdrawn")
+        and not synthetic.is_synthetic_replica(row.card or {})
+        and not synthetic.is_declared_public(row.card or {})
     ]
 
 
@@ -130,8 +132,11 @@ def _read_store_table(settings: Settings, row: Dataset) -> pd.DataFrame:
     return pd.read_parquet(tables[0])
 
 
-def _remove_from_store(settings: Settings, row: Dataset) -> None:
-    """Delete a version's files from the store and from index.json (its database row stays, for the record)."""
+def _remove_from_store(db: Database, settings: Settings, row: Dataset) -> None:
+    """Delete a version's files from the store and from index.json; its database row stays, marked withdrawn."""
+    with db.session() as session:
+        stored = session.get(Dataset, row.id)
+        stored.card = {**(stored.card or {}), "withdrawn": True}
     store = settings.datasets_dir
     shutil.rmtree(store / row.name / str(row.version), ignore_errors=True)
     index_path = store / "index.json"
@@ -164,7 +169,7 @@ def _migrate_one(db: Database, settings: Settings, row: Dataset, actor: str, rep
     challenges = _referencing(db, row.name)
     if not challenges:
         write_scoring_side(frame, settings.answers_dir / "_withdrawn" / f"{row.name}@{row.version}.parquet")
-        _remove_from_store(settings, row)
+        _remove_from_store(db, settings, row)
         with db.session() as session:
             audit(session, actor, "dataset.withdraw", ref, reason="real rows in the datasets store", rows=len(frame))
         report.withdrawn.append(ref)
@@ -190,7 +195,7 @@ def _migrate_one(db: Database, settings: Settings, row: Dataset, actor: str, rep
                      if key not in ("answers", "test_features")}  # fmt: skip
             public.write_text(json.dumps(shown, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         report.moved[ref], report.replicas[challenge.slug] = challenge.slug, replica
-    _remove_from_store(settings, row)
+    _remove_from_store(db, settings, row)
 
 
 def migrate_test_sets(db: Database, settings: Settings, actor: str, *, dry_run: bool = False) -> MigrationReport:
