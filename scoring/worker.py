@@ -203,8 +203,25 @@ class Worker:
         return None if submission is None else self.score(submission)
 
     def run_forever(self, stop_event: threading.Event) -> None:
-        """Score submissions until ``stop_event`` is set, re-queueing stale ones while idle."""
+        """Score submissions until ``stop_event`` is set, re-queueing stale ones while idle.
+
+        Runs ``settings.enclave_slots`` claim loops at once (threads of this worker), so that as
+        many code runs as the enclave has slots can run side by side; each loop takes one
+        submission at a time.
+        """
         log.info("worker %s started", self.name)
+        helpers = [
+            threading.Thread(target=self._loop, args=(stop_event,), name=f"{self.name}-slot-{slot}", daemon=True)
+            for slot in range(1, max(1, self.settings.enclave_slots))
+        ]
+        for helper in helpers:
+            helper.start()
+        self._loop(stop_event)
+        for helper in helpers:
+            helper.join()
+        log.info("worker %s stopped", self.name)
+
+    def _loop(self, stop_event: threading.Event) -> None:
         while not stop_event.is_set():
             try:
                 if self.run_once() is None:
@@ -213,4 +230,3 @@ class Worker:
             except Exception:
                 log.exception("worker %s: error in the scoring loop", self.name)
                 stop_event.wait(self.settings.worker_poll_seconds)
-        log.info("worker %s stopped", self.name)

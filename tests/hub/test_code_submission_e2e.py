@@ -79,7 +79,7 @@ def test_starter_notebook_smoke_tests_then_submits_code_scored_on_the_real_featu
     assert "--- smoke test of /home/" in output and "(synthetic) ---" in output
     assert "arena harness: smoke test, the network check is skipped" in output  # the harness's own log, shown
     assert re.search(r"--- outcome: ok, \d+ rows", output)
-    assert re.search(rf"submission {submitted['id']} \(code\) scored, run time <(10 s|1 min): public \S*f1_macro=", output)
+    assert re.search(rf"submission {submitted['id']} \(code\) scored, run time <(10 s|1 min): public .*f1_macro=", output)
     assert (submitted["kind"], submitted["state"], submitted["outcome"]) == ("code", "scored", "ok")
     assert set(submitted["scores"]) == {"public"}  # the private board stays hidden until the close
 

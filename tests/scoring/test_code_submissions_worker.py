@@ -223,3 +223,45 @@ def test_organisers_read_a_run_log_with_the_cli_audited(
     with db.session() as session:
         reads = session.scalars(select(AuditEvent).where(AuditEvent.action == "code.log.read")).all()
     assert [(event.actor, event.object) for event in reads] == [("olga", f"submission:{done.id}")]
+
+
+SLOW = """
+    import time
+    import pandas as pd
+
+    def predict(features):
+        time.sleep(4)
+        return pd.DataFrame({"person_id": features["person_id"], "label": features["age"] / 2})
+"""
+
+
+@pytest.mark.parametrize("slots", [1, 2])
+def test_a_worker_runs_as_many_code_runs_at_once_as_the_enclave_has_slots(
+    db: Database, settings: Settings, submit_code, slots: int
+) -> None:
+    import threading
+    import time
+
+    from sqlalchemy import func
+
+    publish_code_challenge(db, settings)
+    ids = [submit_code(SLOW, who=who).id for who in ("alice", "bob")]  # two teams: no one-per-team wait
+    worker = Worker(db, settings.model_copy(update={"enclave_slots": slots, "worker_poll_seconds": 0.1}), "w")
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop,))
+    most = 0
+    thread.start()
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with db.session() as session:
+                running = session.scalar(select(func.count()).where(Submission.state == SubmissionState.scoring))
+                done = session.scalar(select(func.count()).where(Submission.state == SubmissionState.scored))
+            most = max(most, running)
+            if done == len(ids):
+                break
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert done == len(ids) and most == slots
