@@ -35,7 +35,8 @@ class SandboxProfile(BaseModel):
 class Settings(BaseSettings):
     """Platform settings (environment prefix ``ARENA_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="ARENA_", env_file=".env", extra="ignore")
+    # An empty ARENA_X= (what ${X:-} gives in compose files and scripts) means "not set": the default.
+    model_config = SettingsConfigDict(env_prefix="ARENA_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     # --- storage -------------------------------------------------------------
     data_dir: Path = Field(Path("./var"), description="Root of every store the platform writes.")
