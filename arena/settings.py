@@ -175,6 +175,35 @@ class Settings(BaseSettings):
         1000, description="Newest scored submissions the /metrics scoring-latency summary is computed over."
     )
 
+    # --- sandbox confinement and platform reliability (issue 15) --------------------------------
+    http_keep_alive_seconds: int = Field(
+        75,
+        ge=1,
+        le=3600,
+        description="How long the proxy (toward browsers and clients) and the scoring service keep an idle "
+        "HTTP connection open. The proxy drops its own idle connections to the hub, services and sandboxes "
+        "after a third of this, so it never reuses one a service is closing (a spurious 503).",
+    )
+    sandbox_cpu_weight: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="CPU share of one sandbox under contention (cgroup cpu.weight; 100: a normal share; "
+        "v1: cpu.shares = weight x 1024 / 100).",
+    )
+    sandbox_cgroups: Literal["auto", "off"] = Field(
+        "auto",
+        description="Put each bubblewrap sandbox in a control group of its own (memory incl. tmpfs and page "
+        "cache, pids, CPU weight) when the host allows it (root, cgroup v2 or v1); off or impossible: "
+        "per-process prlimit only, with a warning.",
+    )
+    sandbox_poll_seconds: int = Field(
+        10,
+        ge=1,
+        description="How often the hub checks whether each sandbox still runs (a dead one is torn down: "
+        "network, mounts, loop device, cgroup).",
+    )
+
     # --- demo ----------------------------------------------------------------
     demo_people: int = Field(2000, description="People in the demo's reference data.")
     demo_seed: int = Field(7, description="Seed of the demo's reference data and example challenge.")

@@ -21,6 +21,7 @@ from arena.settings import Settings
 from hub.culling import culler_role, culler_service
 from hub.docker_config import configure_docker
 from hub.profiles import configure_profiles
+from hub.proxy_command import proxy_command
 
 __all__ = [
     "LEADERBOARD_SCOPES",
@@ -168,6 +169,7 @@ def configure(c: Any, settings: Settings, *, managed_services: bool = True) -> N
     c.JupyterHub.cleanup_servers = False
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
     c.ConfigurableHTTPProxy.pid_file = str(hub_dir / "jupyterhub-proxy.pid")
+    c.ConfigurableHTTPProxy.command = proxy_command(settings)
     c.Authenticator.admin_users = set(settings.admin_users)
     c.Spawner.start_timeout = settings.spawn_timeout_seconds
     c.Spawner.http_timeout = settings.spawn_timeout_seconds
