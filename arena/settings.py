@@ -71,8 +71,15 @@ class Settings(BaseSettings):
     sandbox_network_prefix: str = Field(
         "10.213", description="/16 prefix of the per-sandbox veth pairs (host .1, sandbox .2 of a /30)."
     )
-    sandbox_mem_bytes: int = Field(2 * 1024**3, description="Address-space limit of a sandbox process (bytes).")
-    sandbox_max_processes: int = Field(256, description="Process-count limit of a sandbox user.")
+    sandbox_mem_bytes: int = Field(
+        2 * 1024**3,
+        description="Memory of one sandbox, all its processes, page cache and tmpfs (/tmp, /dev/shm) together "
+        "(bytes; its control group; the container's limit with docker/kubernetes; without cgroups: the "
+        "address-space limit of each process).",
+    )
+    sandbox_max_processes: int = Field(
+        256, description="Processes and threads of one sandbox together (its cgroup's pids.max; without: per uid)."
+    )
     sandbox_max_file_bytes: int = Field(1024**3, description="Largest file a sandbox may write (bytes).")
     sandbox_tmp_bytes: int = Field(
         512 * 1024**2, description="Size of a sandbox's private /tmp (a tmpfs: it takes RAM, so it is capped)."
@@ -183,6 +190,11 @@ class Settings(BaseSettings):
         description="How long the proxy (toward browsers and clients) and the scoring service keep an idle "
         "HTTP connection open. The proxy drops its own idle connections to the hub, services and sandboxes "
         "after a third of this, so it never reuses one a service is closing (a spurious 503).",
+    )
+    sandbox_shm_bytes: int = Field(
+        64 * 1024**2,
+        description="Size of a sandbox's /dev/shm (a tmpfs, like Docker's default shm_size; POSIX semaphores "
+        "and shared memory of multiprocessing live there).",
     )
     sandbox_cpu_weight: int = Field(
         100,

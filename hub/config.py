@@ -174,6 +174,7 @@ def configure(c: Any, settings: Settings, *, managed_services: bool = True) -> N
     c.Spawner.start_timeout = settings.spawn_timeout_seconds
     c.Spawner.http_timeout = settings.spawn_timeout_seconds
     c.Spawner.default_url = "/lab"
+    c.Spawner.poll_interval = settings.sandbox_poll_seconds  # a dead sandbox is torn down at the next poll
     c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
 
     if settings.spawner == "docker":
