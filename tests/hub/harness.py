@@ -35,7 +35,8 @@ from arena.settings import Settings
 from hub import hub_command, ops_token, prepare_hub_dir
 from hub.servers import stop_all_servers
 from hub.home_quota import home_mounts, release_homes
-from hub.network import host_if_prefix, remove_firewall
+from hub.network import host_if_prefix, namespace_prefix, remove_firewall
+from hub.sandbox_cgroup import leftover_sandbox_cgroups
 from sandboxes import ensure_sandbox_env
 
 __all__ = [
@@ -175,7 +176,8 @@ def wait_for_hub(hub: HubProcess, timeout: float = 90) -> HubProcess:
 
 
 def leftover_sandboxes(settings: Settings) -> list[str]:
-    """Network namespaces, veth interfaces, mounted homes and their loop devices of ``settings``' sandboxes."""
+    """Network namespaces, veth interfaces, mounted homes, their loop devices and the cgroups of ``settings``'
+    sandboxes."""
     tag = settings.sandbox_network_prefix.split(".")[-1]
     names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
@@ -183,6 +185,7 @@ def leftover_sandboxes(settings: Settings) -> list[str]:
     prefix = host_if_prefix(settings)
     found += [line.split(":")[1].strip().split("@")[0] for line in links.splitlines() if prefix in line]
     found += [f"mount {point}" for point in home_mounts(settings)]
+    found += [f"cgroup {name}" for name in leftover_sandbox_cgroups(settings, namespace_prefix(settings))]
     listing = ["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"]
     loops = subprocess.run(listing, capture_output=True, text=True)
     return found + [f"loop {line.strip()}" for line in loops.stdout.splitlines() if str(settings.homes_dir) in line]

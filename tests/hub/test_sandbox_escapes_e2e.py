@@ -63,7 +63,7 @@ NETWORK_PREFIX = "10.216"  # apart from the other end-to-end modules, which may 
 def platform(e2e_root: Path) -> Iterator[harness.HubProcess]:
     """The real hub with its managed services, competitors alice and bob."""
     data_dir = e2e_root / f"arena-escapes-{uuid.uuid4().hex[:8]}"
-    users = {"alice": PASSWORD, "bob": PASSWORD, "carol": PASSWORD}
+    users = {"alice": PASSWORD, "bob": PASSWORD, "carol": PASSWORD, "erin": PASSWORD}
     overrides = {
         "sandbox_max_file_bytes": FILE_LIMIT,
         "sandbox_tmp_bytes": TMP_LIMIT,
@@ -330,6 +330,24 @@ def test_a_sandbox_killed_from_outside_is_torn_down_within_the_poll_interval(pla
     leftovers = harness.leftover_sandboxes(platform.settings)
     assert not [item for item in leftovers if "carol" in item or item == network.namespace], leftovers
     assert platform.api("GET", "/users/carol").json()["servers"] == {}
+
+
+def test_a_spawn_the_platform_refuses_is_a_clear_403_not_a_500(platform: harness.HubProcess) -> None:
+    browser = harness.login(platform, "erin", PASSWORD)
+    database = Database(platform.settings.db_url)
+    with database.session() as session:  # erin's arena account goes while she is logged in to the hub
+        find_user(session, "erin").name = "erin-removed"
+    database.dispose()
+    assert platform.api("POST", "/users/frank").status_code == 201  # a hub user without an arena account
+
+    page = browser.get("/hub/spawn/erin")
+    api = platform.api("POST", "/users/frank/server")
+
+    reason = "has no arena account, so no sandbox can start"
+    assert page.status_code == 403 and f"&#39;erin&#39; {reason}" in page.text, page.text[-2000:]
+    assert api.status_code == 403 and api.json()["message"].startswith(f"'frank' {reason}"), api.text
+    log = platform.log()
+    assert "Unhandled error starting" not in log and "SpawnRefused" not in log and "SandboxSetupError" not in log
 
 
 OUTSIDE = """
