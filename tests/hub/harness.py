@@ -64,6 +64,7 @@ __all__ = [
     "wait_for_hub",
 ]
 
+SANDBOX_UIDS = 10_000
 TEST_NETWORK_PREFIX = "10.214"  # apart from a platform running on this machine with the default 10.213
 NO_SERVICES_CONFIG = """\
 from arena.settings import get_settings
@@ -192,10 +193,15 @@ def leftover_sandboxes(settings: Settings) -> list[str]:
 
 
 def sandbox_processes(settings: Settings) -> list[str]:
-    """Live processes (zombies waiting for init to reap them excluded) under a sandbox uid."""
+    """Live processes (zombies waiting for init to reap them excluded) under a notebook-sandbox uid.
+
+    Notebook sandboxes have uids ``sandbox_uid_base + id`` below ``+ SANDBOX_UIDS``; code-submission
+    enclaves (from 30000, the enclave uid base), which other tests may run meanwhile, are not theirs.
+    """
     listing = subprocess.run(["ps", "-eo", "uid=,pid=,stat=,args="], capture_output=True, text=True).stdout
     rows = [line.split(maxsplit=3) for line in listing.splitlines()]
-    return [" ".join(row) for row in rows if int(row[0]) >= settings.sandbox_uid_base and not row[2].startswith("Z")]
+    uids = range(settings.sandbox_uid_base, settings.sandbox_uid_base + SANDBOX_UIDS)
+    return [" ".join(row) for row in rows if int(row[0]) in uids and not row[2].startswith("Z")]
 
 
 def stop_hub(hub: HubProcess, timeout: float = 60) -> None:
