@@ -49,6 +49,7 @@ __all__ = [
     "leftover_sandboxes",
     "login",
     "make_settings",
+    "prepare_platform",
     "publish_tiny_people",
     "run_code",
     "run_in_kernel",
@@ -198,7 +199,7 @@ def sandbox_processes(settings: Settings) -> list[str]:
     Notebook sandboxes have uids ``sandbox_uid_base + id`` below ``+ SANDBOX_UIDS``; code-submission
     enclaves (from 30000, the enclave uid base), which other tests may run meanwhile, are not theirs.
     """
-    listing = subprocess.run(["ps", "-eo", "uid=,pid=,stat=,args="], capture_output=True, text=True).stdout
+    listing = subprocess.run(["ps", "-ww", "-eo", "uid=,pid=,stat=,args="], capture_output=True, text=True).stdout
     rows = [line.split(maxsplit=3) for line in listing.splitlines()]
     uids = range(settings.sandbox_uid_base, settings.sandbox_uid_base + SANDBOX_UIDS)
     return [" ".join(row) for row in rows if int(row[0]) in uids and not row[2].startswith("Z")]
@@ -264,6 +265,13 @@ def running_platform(
         managed_services: run the scoring and leaderboard services too.
         overrides: further Settings fields.
     """
+    settings = prepare_platform(data_dir, users, **overrides)
+    with hub_running(settings, managed_services=managed_services) as hub:
+        yield hub
+
+
+def prepare_platform(data_dir: Path, users: dict[str, str], **overrides: Any) -> Settings:
+    """Settings of a fresh data dir with the sandbox env, the DB migrated, competitors and ``people@1``."""
     settings = make_settings(data_dir, **overrides)
     ensure_sandbox_env(settings)
     database = Database(settings.db_url)
@@ -273,8 +281,7 @@ def running_platform(
             create_user(session, name, "competitor", password)
     database.dispose()
     publish_tiny_people(settings)
-    with hub_running(settings, managed_services=managed_services) as hub:
-        yield hub
+    return settings
 
 
 def spawn(hub: HubProcess, username: str, password: str) -> tuple[str, float]:

@@ -26,8 +26,6 @@ from pathlib import Path
 import harness
 import pytest
 
-from arena.accounts import create_user
-from arena.db import Database
 from arena.settings import Settings
 from hub.config import ops_token_path, settings_env
 from hub.home_quota import release_homes
@@ -41,13 +39,8 @@ NETWORK_PREFIX = "10.219"  # apart from the other end-to-end modules
 @pytest.fixture
 def settings(e2e_root: Path) -> Iterator[Settings]:
     """A prepared data dir (competitor alice, dataset people@1), no hub running."""
-    settings = harness.make_settings(e2e_root / f"arena-stop-{uuid.uuid4().hex[:8]}", sandbox_network_prefix=NETWORK_PREFIX)
-    database = Database(settings.db_url)
-    database.migrate()
-    with database.session() as session:
-        create_user(session, "alice", "competitor", PASSWORD)
-    database.dispose()
-    harness.publish_tiny_people(settings)
+    data_dir = e2e_root / f"arena-stop-{uuid.uuid4().hex[:8]}"
+    settings = harness.prepare_platform(data_dir, {"alice": PASSWORD}, sandbox_network_prefix=NETWORK_PREFIX)
     yield settings
     release_homes(settings)
     shutil.rmtree(settings.resolved_data_dir, ignore_errors=True)

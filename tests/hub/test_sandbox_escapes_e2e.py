@@ -292,7 +292,7 @@ def test_memory_across_processes_stops_at_the_sandbox_limit(
 
 
 def _server_pid(uid: int) -> int:
-    listing = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
+    listing = subprocess.run(["ps", "-ww", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
     for line in listing.splitlines():
         owner, pid, args = line.split(maxsplit=2)
         if int(owner) == uid and "jupyterhub-singleuser" in args and not args.startswith("bwrap"):
