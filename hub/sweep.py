@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 
@@ -28,7 +29,10 @@ __all__ = ["sweep_leftovers"]
 
 
 def _lines(argv: list[str]) -> list[str]:
-    return subprocess.run(argv, capture_output=True, text=True, check=False).stdout.splitlines()
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, check=False).stdout.splitlines()
+    except FileNotFoundError:  # the tool is not installed: nothing of its kind can have been made
+        return []
 
 
 def _kill_namespace_processes(namespace: str) -> list[int]:
@@ -43,9 +47,12 @@ def sweep_leftovers(settings: Settings) -> list[str]:
     """Remove this platform's leftover sandboxes; return what was found (empty: nothing was left).
 
     Args:
-        settings: the platform's settings (network prefix, data dir).
+        settings: the platform's settings (network prefix, data dir). Nothing is done for the docker
+            spawner (its sandboxes are containers, removed when stopped).
     """
     found: list[str] = []
+    if settings.spawner != "bwrap":
+        return found
     prefix = namespace_prefix(settings)
     if sandbox_cgroup_mode(settings) != "none":
         for name in leftover_sandbox_cgroups(settings, prefix):
@@ -63,7 +70,8 @@ def sweep_leftovers(settings: Settings) -> list[str]:
     if commands:
         subprocess.run(["ip", "-force", "-batch", "-"], input="\n".join(commands) + "\n", text=True,
                        capture_output=True, check=False)
-    asyncio.run(remove_firewall(settings))
+    if shutil.which("nft") is not None:
+        asyncio.run(remove_firewall(settings))
     found += [f"mount {point}" for point in release_homes(settings)]
     homes = f"{settings.homes_dir}/"
     for line in _lines(["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"]):
