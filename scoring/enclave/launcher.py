@@ -28,6 +28,7 @@ from scoring.enclave.process import Finished, run_logged
 from scoring.enclave.stage import (
     Stage,
     claimed_slot,
+    enclave_processes,
     kill_uid,
     make_output,
     slot_uid,
@@ -38,7 +39,7 @@ from scoring.enclave.stage import (
 )
 from scoring.errors import EnclaveError
 
-__all__ = ["classify", "run_code"]
+__all__ = ["classify", "enclave_processes", "run_code"]
 
 log = logging.getLogger(__name__)
 
