@@ -124,3 +124,14 @@ def test_a_predict_that_changes_its_frame_in_place_is_checked_against_the_ids_it
     code, output, _ = harness(tmp_path, main, "--smoke-test")
 
     assert code == 12, output
+
+
+def test_the_code_starts_line_is_the_one_the_launcher_looks_for(tmp_path: Path, client) -> None:
+    from arena_client import harness as module
+
+    from scoring.enclave.outcome import CODE_STARTS, HARNESS_OUTCOMES
+
+    _, output, _ = harness(tmp_path, returning("None"), "--smoke-test")
+
+    assert module.CODE_STARTS == CODE_STARTS and CODE_STARTS in output.splitlines()
+    assert {code: outcome.value for code, outcome in HARNESS_OUTCOMES.items()} == module.EXIT_CODES

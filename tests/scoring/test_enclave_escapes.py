@@ -519,3 +519,11 @@ run_code(settings, code_dir=Path({str(code)!r}), features=Path({str(challenge.fe
 
     assert not list(enclave_settings.enclave_stage_dir.glob(f"run-{UID_BASE}-*"))
     assert not any(name.startswith(f"enclave/run-{UID_BASE}-") for name in list_groups("enclave"))
+
+
+def test_code_that_forges_a_platform_error_gets_error(run: EnclaveRunner) -> None:
+    forged = "import os\ndef predict(features):\n    os._exit(13)\n"
+    at_import = "import os\nos._exit(1)\n"
+
+    assert run(forged).outcome is RunOutcome.error
+    assert run(at_import).outcome is RunOutcome.error

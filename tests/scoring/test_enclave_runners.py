@@ -77,7 +77,19 @@ def test_a_limit_that_is_not_positive_is_refused() -> None:
          "sigkill-no-pressure", "segfault", "bwrap-failed", "cgroup-join-failed", "never-started", "unknown-code"],
 )
 def test_outcome_rules(finished: Finished, started: bool, oom: int, hits: int, outcome: str) -> None:
-    assert classify(finished, started=started, oom_kills=oom, memory_hits=hits) == RunOutcome(outcome)
+    assert classify(finished, started=started, code_started=False, oom_kills=oom, memory_hits=hits) == outcome
+
+
+@pytest.mark.parametrize(
+    ("code", "code_started", "outcome"),
+    [(13, False, "platform_error"), (13, True, "error"), (3, True, "error"), (1, False, "platform_error"),
+     (11, True, "no_output"), (0, True, "ok")],
+    ids=["network-up", "forged-13", "os-exit-3", "bwrap-failed", "no-output", "ok"],
+)
+def test_once_the_code_started_a_platform_error_is_the_codes_error(code: int, code_started: bool, outcome: str) -> None:
+    finished = Finished(code, False, 1.0)
+
+    assert classify(finished, started=True, code_started=code_started, oom_kills=0, memory_hits=0) == outcome
 
 
 def test_the_outcome_list_is_the_fixed_one() -> None:
