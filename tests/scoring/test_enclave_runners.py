@@ -215,3 +215,35 @@ def test_the_docker_runner_runs_a_real_container(tmp_path: Path) -> None:
         assert "interfaces ['lo'] uid 31500" in result.log_path.read_text()
     finally:
         subprocess.run(["docker", "image", "rm", "--force", image], capture_output=True)
+
+
+# --------------------------------------------------------------------------- the outer process
+
+
+def test_the_log_is_cut_at_its_cap_and_the_process_still_runs_to_its_end(tmp_path: Path) -> None:
+    import sys
+
+    from scoring.enclave.process import run_logged
+
+    chatter = "import sys\nfor _ in range(200): sys.stdout.write('x' * 10000 + '\\n')\nsys.stderr.write('done')\n"
+
+    finished = run_logged([sys.executable, "-c", chatter], log=tmp_path / "run.log", wall_seconds=30,
+                          kill_tree=lambda: None, max_log_bytes=50_000)
+
+    text = (tmp_path / "run.log").read_text()
+    assert finished.returncode == 0 and not finished.timed_out
+    assert len(text) < 50_000 + 100 and text.endswith("[log cut at 50000 bytes]\n")
+
+
+def test_the_wall_clock_kills_through_the_given_kill(tmp_path: Path) -> None:
+    import sys
+
+    from scoring.enclave.process import run_logged
+
+    killed: list[bool] = []
+
+    finished = run_logged([sys.executable, "-c", "import time; time.sleep(60)"], log=tmp_path / "run.log",
+                          wall_seconds=0.5, kill_tree=lambda: killed.append(True))
+
+    assert finished.timed_out and finished.returncode is None and killed == [True]
+    assert finished.seconds < 30
