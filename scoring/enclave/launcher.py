@@ -195,6 +195,10 @@ def run_code(
     docker = settings.enclave_runner == "docker"
     if not docker and os.geteuid() != 0:
         raise EnclaveError("the bwrap enclave must be started as root (to drop to its uid and make its cgroup)")
+    if not code_dir.is_dir():
+        raise EnclaveError(f"code folder {code_dir} does not exist")
+    if not features.is_file():
+        raise EnclaveError(f"features file {features} does not exist")
     run_dir.mkdir(parents=True, exist_ok=True)
     if any(run_dir.iterdir()):
         raise EnclaveError(f"run folder {run_dir} is not empty")

@@ -247,3 +247,24 @@ def test_the_wall_clock_kills_through_the_given_kill(tmp_path: Path) -> None:
 
     assert finished.timed_out and finished.returncode is None and killed == [True]
     assert finished.seconds < 30
+
+
+def test_missing_inputs_and_a_used_run_folder_are_refused_naming_them(tmp_path: Path) -> None:
+    from scoring.errors import EnclaveError
+
+    settings = Settings(data_dir=tmp_path / "var", enclave_runner="docker", _env_file=None)
+    (tmp_path / "code").mkdir()
+    (tmp_path / "features.parquet").write_bytes(b"")
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "run.log").write_text("")
+    call = {"id_column": "id", "target_column": "y", "limits": LIMITS}
+
+    with pytest.raises(EnclaveError, match="code folder .*nowhere does not exist"):
+        run_code(settings, code_dir=tmp_path / "nowhere", features=tmp_path / "features.parquet",
+                 run_dir=tmp_path / "r1", **call)
+    with pytest.raises(EnclaveError, match="features file .*absent.parquet does not exist"):
+        run_code(settings, code_dir=tmp_path / "code", features=tmp_path / "absent.parquet", run_dir=tmp_path / "r2",
+                 **call)
+    with pytest.raises(EnclaveError, match="not empty"):
+        run_code(settings, code_dir=tmp_path / "code", features=tmp_path / "features.parquet",
+                 run_dir=tmp_path / "used", **call)
