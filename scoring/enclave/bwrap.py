@@ -17,18 +17,17 @@ datasets store, homes, the platform's data dir, the database, the host's ``/etc`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
+from arena.system_binds import read_only_system
 from scoring.enclave.outcome import CodeLimits
+from scoring.enclave.stage import PREDICTIONS_NAME, Stage
 
 __all__ = [
     "CODE_DIR",
     "FEATURES_FILE",
     "OUTPUT_DIR",
-    "PREDICTIONS_NAME",
     "SCRATCH_DIR",
-    "Stage",
         "bwrap_argv",
     "enclave_env",
     "harness_args",
@@ -39,25 +38,8 @@ CODE_DIR = "/code"
 FEATURES_FILE = "/input/features.parquet"
 OUTPUT_DIR = "/output"
 SCRATCH_DIR = "/tmp"
-PREDICTIONS_NAME = "predictions.csv"
-_ROOT_LINKS = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
 _ETC_FILES = ("ld.so.cache", "localtime")
 """All of the host's /etc the enclave sees: the loader's cache (faster starts) and the time zone."""
-
-
-@dataclass(frozen=True)
-class Stage:
-    """Where one run is staged on the host (a folder the enclave uid can reach; see ``enclave_stage_dir``).
-
-    Attributes:
-        code: The code copy (root's, read-only to everyone).
-        features: The features copy (the slot uid's, 0400).
-        output: The output tmpfs (the slot uid's, 0700, ``output_mb``).
-    """
-
-    code: Path
-    features: Path
-    output: Path
 
 
 def enclave_env(python: Path, limits: CodeLimits) -> dict[str, str]:
@@ -98,20 +80,6 @@ def prlimit_args(limits: CodeLimits) -> list[str]:
     ]
 
 
-def _system_binds(root: Path) -> list[str]:
-    args = ["--ro-bind", str(root / "usr"), "/usr"]
-    for name in _ROOT_LINKS:
-        path = root / name
-        if path.is_symlink():
-            args += ["--symlink", str(path.readlink()), f"/{name}"]
-        elif path.is_dir():
-            args += ["--ro-bind", str(path), f"/{name}"]
-    for name in _ETC_FILES:
-        if (root / "etc" / name).exists():
-            args += ["--ro-bind", str(root / "etc" / name), f"/etc/{name}"]
-    return args
-
-
 def bwrap_argv(
     *,
     uid: int,
@@ -150,7 +118,7 @@ def bwrap_argv(
         *("--die-with-parent", "--new-session", "--hostname", "enclave", "--cap-drop", "ALL"),
         *("--json-status-fd", str(status_fd), "--clearenv"),
         *[arg for key, value in env.items() for arg in ("--setenv", key, value)],
-        *_system_binds(root),
+        *read_only_system(_ETC_FILES, root),
         *("--ro-bind", str(env_dir), str(env_dir)),
         *("--proc", "/proc", "--dev", "/dev"),
         *("--size", scratch, "--tmpfs", SCRATCH_DIR, "--size", scratch, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"),

@@ -13,146 +13,40 @@ never from anything the code prints or writes. The run folder after a run::
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import json
 import logging
 import os
 import shutil
-import subprocess
-import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-from arena.cgroups import Cgroup, CgroupError, CgroupLimits, cgroup_mode
+from arena.cgroups import Cgroup, CgroupError, CgroupLimits, cgroup_mode, list_groups
 from arena.settings import Settings
-from scoring.enclave.bwrap import PREDICTIONS_NAME, Stage, bwrap_argv
+from scoring.enclave.bwrap import bwrap_argv
+from scoring.enclave.docker_runner import run_docker
 from scoring.enclave.outcome import HARNESS_OUTCOMES, CodeLimits, EnclaveRun, RunOutcome
 from scoring.enclave.process import Finished, run_logged
+from scoring.enclave.stage import (
+    Stage,
+    claimed_slot,
+    kill_uid,
+    make_output,
+    slot_uid,
+    stage_run,
+    sweep_slot,
+    take_predictions,
+    unmount_output,
+)
 from scoring.errors import EnclaveError
 
-__all__ = ["classify", "enclave_processes", "kill_uid", "run_code", "slot_uid"]
+__all__ = ["classify", "run_code"]
 
 log = logging.getLogger(__name__)
 
 _SIGKILL_EXIT = 128 + 9
 
 
-def slot_uid(settings: Settings, slot: int) -> int:
-    """The uid of enclave slot ``slot`` (``enclave_uid_base + slot``)."""
-    return settings.enclave_uid_base + slot
-
-
-@contextlib.contextmanager
-def _claimed_slot(settings: Settings, slot: int | None) -> Iterator[int]:
-    """Hold slot ``slot`` (or the first free one, waiting for one) for the duration of a run.
-
-    The lock is per uid, in ``enclave_stage_dir`` (one per host): two workers, or two deployments
-    on one host, never run as the same uid at once (each run kills what its uid left behind).
-    """
-    folder = settings.enclave_stage_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o711)
-    candidates = [slot] if slot is not None else list(range(settings.enclave_slots))
-    while True:
-        for candidate in candidates:
-            handle = open(folder / f"uid-{slot_uid(settings, candidate)}.lock", "w")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if slot is not None else fcntl.LOCK_NB))
-            except BlockingIOError:
-                handle.close()
-                continue
-            try:
-                yield candidate
-            finally:
-                handle.close()
-            return
-        time.sleep(0.2)
-
-
-def enclave_processes(uid: int) -> list[int]:
-    """Pids of every live process of ``uid`` (from /proc; an enclave uid owns nothing else).
-
-    Zombies are left out: they hold nothing but their pid, and an orphaned one waits for the host's
-    init to reap it.
-    """
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                if entry.stat().st_uid == uid and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                    found.append(int(entry.name))
-    return found
-
-
-def kill_uid(uid: int, timeout: float = 10.0) -> None:
-    """SIGKILL every process of ``uid`` until none is left (the fallback's kill, and a sweep before a run).
-
-    Raises:
-        EnclaveError: processes of ``uid`` survive ``timeout`` seconds of SIGKILL.
-    """
-    deadline = time.monotonic() + timeout
-    while pids := enclave_processes(uid):
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, 9)
-        if time.monotonic() > deadline:
-            raise EnclaveError(f"processes {pids[:10]} of enclave uid {uid} survive SIGKILL")
-        time.sleep(0.02)
-
-
-def _stage(settings: Settings, code_dir: Path, features: Path, uid: int) -> Stage:
-    """Copy code and features into a new folder under ``enclave_stage_dir`` that the slot uid can reach."""
-    folder = settings.enclave_stage_dir / f"run-{uuid.uuid4().hex[:12]}"
-    folder.mkdir(mode=0o711)
-    stage = Stage(code=folder / "code", features=folder / "input" / "features.parquet", output=folder / "output")
-    shutil.copytree(code_dir, stage.code, symlinks=True)
-    for path in [stage.code, *stage.code.rglob("*")]:
-        if path.is_symlink():
-            path.unlink()  # unpack_code makes none; a caller's folder may hold one pointing outside
-        else:
-            os.chown(path, 0, 0)
-            path.chmod(0o755 if path.is_dir() else 0o644)
-    stage.features.parent.mkdir(mode=0o711)
-    shutil.copyfile(features, stage.features)
-    os.chown(stage.features, uid, uid)
-    stage.features.chmod(0o400)
-    return stage
-
-
-def _mount_output(output: Path, uid: int, limits: CodeLimits) -> None:
-    output.mkdir(mode=0o700)
-    options = f"size={limits.output_mb * 1024**2},mode=0700,uid={uid},gid={uid},nosuid,nodev,noexec"
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "enclave-output", str(output)], capture_output=True)
-    if result.returncode != 0:
-        raise EnclaveError(f"cannot mount the output tmpfs on {output}: {result.stderr.decode().strip()}")
-
-
-def _unmount_output(output: Path) -> None:
-    if subprocess.run(["umount", str(output)], capture_output=True).returncode != 0:
-        subprocess.run(["umount", "-l", str(output)], capture_output=True)
-
-
-def _tree_bytes(folder: Path) -> int:
-    return sum(path.lstat().st_size for path in folder.rglob("*"))
-
-
-def _take_predictions(output: Path, run_dir: Path, limits: CodeLimits) -> Path | None:
-    """Copy the predictions CSV out of the output folder (only a regular file; the folder within its cap)."""
-    candidate = output / PREDICTIONS_NAME
-    if _tree_bytes(output) > limits.output_mb * 1024**2 or candidate.is_symlink() or not candidate.is_file():
-        return None
-    target = run_dir / PREDICTIONS_NAME
-    with open(candidate, "rb", opener=lambda path, flags: os.open(path, flags | os.O_NOFOLLOW)) as source:
-        with open(target, "wb") as sink:
-            shutil.copyfileobj(source, sink)
-    target.chmod(0o600)
-    return target
-
-
 def _read_status(reader: int) -> dict[str, int]:
     """bwrap's JSON status lines (``child-pid`` once the sandbox runs, ``exit-code`` once it ended)."""
-    import json
-
     text = b""
     with contextlib.suppress(OSError):
         os.set_blocking(reader, False)
@@ -164,6 +58,18 @@ def _read_status(reader: int) -> dict[str, int]:
         with contextlib.suppress(ValueError, AttributeError):
             status.update({key: value for key, value in json.loads(line).items() if isinstance(value, int)})
     return status
+
+
+def _sweep(settings: Settings, uid: int) -> None:
+    """Before a run of ``uid``: kill its processes, remove its cgroups and stage folders left by a killed launcher."""
+    kill_uid(uid)
+    if cgroup_mode() != "none":
+        for name in list_groups("enclave"):
+            if name.startswith(f"enclave/run-{uid}-"):
+                Cgroup.existing(name).remove()
+    removed = sweep_slot(settings, uid)
+    if removed:
+        log.warning("Removed what killed enclave runs left for uid %i: %s", uid, ", ".join(removed))
 
 
 def classify(finished: Finished, *, started: bool, oom_kills: int, memory_hits: int) -> RunOutcome:
@@ -201,7 +107,7 @@ def _run_bwrap(
         limits_cg = CgroupLimits(
             memory_bytes=limits.memory_mb * 1024**2, pids=limits.pids, cpu_max=limits.cpus
         )
-        group = Cgroup.create(f"enclave/run-{uuid.uuid4().hex[:12]}", limits_cg, mode=mode)
+        group = Cgroup.create(f"enclave/{stage.code.parent.name}", limits_cg, mode=mode)
     status_read, status_write = os.pipe()
     try:
         argv = bwrap_argv(
@@ -274,36 +180,36 @@ def run_code(
         EnclaveError: the platform cannot run the enclave at all (not root, run folder not empty,
             a mount or cgroup refused); the message names the step.
     """
-    if settings.enclave_runner == "docker":
-        from scoring.enclave.docker_runner import run_docker
-
-        return run_docker(
-            settings, code_dir=code_dir, features=features, id_column=id_column, target_column=target_column,
-            limits=limits, run_dir=run_dir,
-        )
-    if os.geteuid() != 0:
+    docker = settings.enclave_runner == "docker"
+    if not docker and os.geteuid() != 0:
         raise EnclaveError("the bwrap enclave must be started as root (to drop to its uid and make its cgroup)")
     run_dir.mkdir(parents=True, exist_ok=True)
     if any(run_dir.iterdir()):
         raise EnclaveError(f"run folder {run_dir} is not empty")
     log_path = run_dir / "run.log"
     log_path.touch(mode=0o600)
-    with _claimed_slot(settings, slot) as claimed:
+    with claimed_slot(settings, slot) as claimed:
         uid = slot_uid(settings, claimed)
-        kill_uid(uid)  # a crashed launcher's leftovers
-        stage = _stage(settings, code_dir, features, uid)
+        if not docker:
+            _sweep(settings, uid)
+        stage = stage_run(settings, code_dir, features, uid)
         try:
-            _mount_output(stage.output, uid, limits)
+            mounted = make_output(stage.output, uid, limits)
             try:
-                finished, started, oom, hits = _run_bwrap(
-                    settings, uid, limits, stage, id_column, target_column, log_path
-                )
+                if docker:
+                    name = f"arena-enclave-{stage.code.parent.name}"
+                    ended = run_docker(settings, uid=uid, limits=limits, stage=stage, id_column=id_column,
+                                       target_column=target_column, log_path=log_path, name=name)
+                else:
+                    ended = _run_bwrap(settings, uid, limits, stage, id_column, target_column, log_path)
+                finished, started, oom, hits = ended
                 outcome = classify(finished, started=started, oom_kills=oom, memory_hits=hits)
-                predictions = _take_predictions(stage.output, run_dir, limits) if outcome is RunOutcome.ok else None
+                predictions = take_predictions(stage.output, run_dir, limits) if outcome is RunOutcome.ok else None
                 if outcome is RunOutcome.ok and predictions is None:
                     outcome = RunOutcome.invalid_output  # the harness said ok but no CSV within the cap is there
             finally:
-                _unmount_output(stage.output)
+                if mounted:
+                    unmount_output(stage.output)
         except CgroupError as error:
             raise EnclaveError(f"cannot set up the enclave's cgroup: {error}") from None
         finally:

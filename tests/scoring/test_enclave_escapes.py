@@ -9,9 +9,11 @@ real rows, the exception or the printed text is in it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,10 +23,11 @@ import pandas as pd
 import pytest
 from enclave_runs import UID_BASE, Challenge, EnclaveRunner, cgroups_missing, enclave_missing, make_challenge
 
+from arena.cgroups import list_groups
 from arena.settings import Settings
 from sandboxes import ensure_sandbox_env
 from scoring.enclave import CodeLimits, EnclaveRun, RunOutcome
-from scoring.enclave.launcher import enclave_processes
+from scoring.enclave.stage import enclave_processes
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(enclave_missing() is not None, reason=str(enclave_missing()))]
 
@@ -448,3 +451,71 @@ def predict(features):
     visible = visible_to_competitor(result)
     assert challenge.secret_names[3] not in visible and challenge.secret_names[4] not in visible
     assert set(vars(result)) == {"outcome", "predictions", "wall_seconds", "log_path"}
+
+
+# --------------------------------------------------------------------------- without cgroups
+
+
+def test_without_cgroups_prlimit_still_limits_and_the_clock_still_kills_the_tree(
+    run: EnclaveRunner, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("scoring.enclave.launcher.cgroup_mode", lambda: "none")
+    greedy = """
+def predict(features):
+    block = bytearray(400 * 1024**2)  # over the address-space limit of this one process
+"""
+    sleeper = """
+import os, time
+def predict(features):
+    if os.fork() == 0:
+        os.setsid()
+        time.sleep(300)
+    time.sleep(300)
+"""
+
+    assert run(GOOD).outcome is RunOutcome.ok
+    assert run(greedy, CodeLimits(wall_seconds=60, memory_mb=300)).outcome is RunOutcome.error  # MemoryError
+    assert run(sleeper, CodeLimits(wall_seconds=2)).outcome is RunOutcome.timeout
+    assert enclave_processes(UID_BASE) == []
+    assert "falls back to per-process prlimit" in caplog.text
+
+
+# --------------------------------------------------------------------------- a launcher killed mid-run
+
+
+def test_a_launcher_killed_mid_run_takes_its_run_down_and_the_next_run_sweeps_the_rest(
+    run: EnclaveRunner, enclave_settings: Settings, challenge: Challenge, tmp_path: Path
+) -> None:
+    code = tmp_path / "sleeper"
+    code.mkdir()
+    (code / "main.py").write_text("import time\ndef predict(features):\n    time.sleep(300)\n")
+    script = f"""
+from pathlib import Path
+from arena.settings import Settings
+from scoring.enclave import CodeLimits, run_code
+settings = Settings(data_dir=Path({str(enclave_settings.data_dir)!r}), enclave_uid_base={UID_BASE}, _env_file=None)
+run_code(settings, code_dir=Path({str(code)!r}), features=Path({str(challenge.features)!r}), id_column="person_id",
+         target_column="income", limits=CodeLimits(wall_seconds=300), run_dir=Path({str(tmp_path / "killed")!r}), slot=0)
+"""
+    launcher = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 60
+    while not enclave_processes(UID_BASE) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert enclave_processes(UID_BASE), "the run did not start"
+    time.sleep(1)
+
+    launcher.kill()
+    launcher.wait()
+
+    deadline = time.monotonic() + 10
+    while enclave_processes(UID_BASE) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert enclave_processes(UID_BASE) == []  # bwrap --die-with-parent took the tree down
+    left = list(enclave_settings.enclave_stage_dir.glob(f"run-{UID_BASE}-*"))
+    assert left and os.path.ismount(left[0] / "output")  # what only the next run of the slot can clear
+    assert any(name.startswith(f"enclave/run-{UID_BASE}-") for name in list_groups("enclave"))
+
+    assert run(GOOD).outcome is RunOutcome.ok
+
+    assert not list(enclave_settings.enclave_stage_dir.glob(f"run-{UID_BASE}-*"))
+    assert not any(name.startswith(f"enclave/run-{UID_BASE}-") for name in list_groups("enclave"))
