@@ -9,5 +9,6 @@ features, capped scratch and output, and memory/pids/CPU/time limits on the whol
 from scoring.enclave.archive import unpack_code
 from scoring.enclave.launcher import run_code
 from scoring.enclave.outcome import CodeLimits, EnclaveRun, RunOutcome
+from scoring.enclave.stage import enclave_processes
 
-__all__ = ["CodeLimits", "EnclaveRun", "RunOutcome", "run_code", "unpack_code"]
+__all__ = ["CodeLimits", "EnclaveRun", "RunOutcome", "enclave_processes", "run_code", "unpack_code"]

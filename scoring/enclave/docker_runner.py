@@ -71,7 +71,14 @@ def _docker(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def run_docker(
-    settings: Settings, *, uid: int, limits: CodeLimits, stage: Stage, id_column: str, target_column: str, log_path: Path,
+    settings: Settings,
+    *,
+    uid: int,
+    limits: CodeLimits,
+    stage: Stage,
+    id_column: str,
+    target_column: str,
+    log_path: Path,
     name: str,
 ) -> tuple[Finished, bool, int, int]:
     """Run the container; return how it ended, whether it started, OOM kills (0/1) and 0 memory hits."""

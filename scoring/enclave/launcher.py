@@ -23,11 +23,12 @@ from arena.cgroups import Cgroup, CgroupError, CgroupLimits, cgroup_mode, list_g
 from arena.settings import Settings
 from scoring.enclave.bwrap import bwrap_argv
 from scoring.enclave.docker_runner import run_docker
-from scoring.enclave.outcome import HARNESS_OUTCOMES, CodeLimits, EnclaveRun, RunOutcome
+from scoring.enclave.outcome import CODE_STARTS, HARNESS_OUTCOMES, CodeLimits, EnclaveRun, RunOutcome
 from scoring.enclave.process import Finished, run_logged
 from scoring.enclave.stage import (
     Stage,
     claimed_slot,
+    enclave_processes,
     kill_uid,
     make_output,
     slot_uid,
@@ -38,7 +39,7 @@ from scoring.enclave.stage import (
 )
 from scoring.errors import EnclaveError
 
-__all__ = ["classify", "run_code"]
+__all__ = ["classify", "enclave_processes", "run_code"]
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,15 @@ def _sweep(settings: Settings, uid: int) -> None:
         log.warning("Removed what killed enclave runs left for uid %i: %s", uid, ", ".join(removed))
 
 
-def classify(finished: Finished, *, started: bool, oom_kills: int, memory_hits: int) -> RunOutcome:
+def classify(finished: Finished, *, started: bool, code_started: bool, oom_kills: int, memory_hits: int) -> RunOutcome:
     """The outcome of a run, from the launcher's own observations and the harness's exit code only.
 
     Args:
         finished: How the outer process ended (timed out, exit status).
-        started: Whether bwrap reported the harness started (its status pipe said ``child-pid``).
+        started: Whether the runner reported the harness started (bwrap's ``child-pid``, Docker's StartedAt).
+        code_started: Whether the harness said it was importing the code (:data:`CODE_STARTS` in the
+            log). From then on, any end not otherwise explained is the code's ``error`` — including a
+            forged platform error (``os._exit(13)``), which would otherwise be refunded.
         oom_kills: How many processes the cgroup's OOM killer took.
         memory_hits: How often the cgroup's memory hit its limit.
     """
@@ -88,11 +92,19 @@ def classify(finished: Finished, *, started: bool, oom_kills: int, memory_hits: 
         return RunOutcome.ok
     if oom_kills or (code in (_SIGKILL_EXIT, -9) and memory_hits):
         return RunOutcome.out_of_memory
-    if code in HARNESS_OUTCOMES and started:
-        return HARNESS_OUTCOMES[code]
+    outcome = HARNESS_OUTCOMES.get(code, RunOutcome.platform_error) if started else RunOutcome.platform_error
     if started and code is not None and 128 < code < 160:
-        return RunOutcome.error  # the harness died of a signal: the code crashed it (or killed itself)
-    return RunOutcome.platform_error
+        outcome = RunOutcome.error  # the harness died of a signal: the code crashed it (or killed itself)
+    if outcome is RunOutcome.platform_error and code_started:
+        return RunOutcome.error
+    return outcome
+
+
+def code_started(log_path: Path) -> bool:
+    """Whether the run's log holds the harness's :data:`CODE_STARTS` line (read from its start only)."""
+    with open(log_path, "rb") as handle:
+        head = handle.read(1024**2).decode(errors="replace")
+    return CODE_STARTS in head.splitlines()
 
 
 def _run_bwrap(
@@ -203,7 +215,9 @@ def run_code(
                 else:
                     ended = _run_bwrap(settings, uid, limits, stage, id_column, target_column, log_path)
                 finished, started, oom, hits = ended
-                outcome = classify(finished, started=started, oom_kills=oom, memory_hits=hits)
+                outcome = classify(
+                    finished, started=started, code_started=code_started(log_path), oom_kills=oom, memory_hits=hits
+                )
                 predictions = take_predictions(stage.output, run_dir, limits) if outcome is RunOutcome.ok else None
                 if outcome is RunOutcome.ok and predictions is None:
                     outcome = RunOutcome.invalid_output  # the harness said ok but no CSV within the cap is there

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HARNESS_OUTCOMES", "CodeLimits", "EnclaveRun", "RunOutcome"]
+__all__ = ["CODE_STARTS", "HARNESS_OUTCOMES", "CodeLimits", "EnclaveRun", "RunOutcome"]
 
 
 class RunOutcome(StrEnum):
@@ -31,6 +31,9 @@ HARNESS_OUTCOMES: dict[int, RunOutcome] = {
     13: RunOutcome.platform_error,
 }
 """The harness's exit codes (``arena_client.harness.EXIT_CODES``, which this room cannot import)."""
+
+CODE_STARTS = "arena harness: importing main.py"
+"""The harness's line before it imports the code (``arena_client.harness.CODE_STARTS``)."""
 
 
 @dataclass(frozen=True)

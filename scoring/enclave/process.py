@@ -35,15 +35,16 @@ class Finished:
 
 
 def _copy_capped(source: int, log: Path, max_bytes: int) -> None:
-    kept = 0
+    kept, cut = 0, False
     with open(log, "ab") as sink:
         while chunk := os.read(source, 65536):
             if kept < max_bytes:
                 sink.write(chunk[: max_bytes - kept])
                 sink.flush()
-            elif kept < max_bytes + 1:
-                sink.write(f"\n[log cut at {max_bytes} bytes]\n".encode())
             kept += len(chunk)
+            if kept > max_bytes and not cut:  # the rest is read (the run must not block on a full pipe) and dropped
+                sink.write(f"\n[log cut at {max_bytes} bytes]\n".encode())
+                cut = True
     os.close(source)
 
 

@@ -110,3 +110,28 @@ def test_unreadable_features_are_a_platform_error(tmp_path: Path) -> None:
     result = subprocess.run(argv, capture_output=True, text=True, env={"PYTHONPATH": str(CLIENT_DIR)})
 
     assert result.returncode == 13 and "cannot read the features" in result.stdout
+
+
+def test_a_predict_that_changes_its_frame_in_place_is_checked_against_the_ids_it_was_given(tmp_path: Path) -> None:
+    main = """
+    import pandas as pd
+    def predict(features):
+        out = pd.DataFrame({"row_id": features["row_id"][:2], "y": 1.0})
+        features.drop(index=features.index[2:], inplace=True)
+        return out
+    """
+
+    code, output, _ = harness(tmp_path, main, "--smoke-test")
+
+    assert code == 12, output
+
+
+def test_the_code_starts_line_is_the_one_the_launcher_looks_for(tmp_path: Path, client) -> None:
+    from arena_client import harness as module
+
+    from scoring.enclave.outcome import CODE_STARTS, HARNESS_OUTCOMES
+
+    _, output, _ = harness(tmp_path, returning("None"), "--smoke-test")
+
+    assert module.CODE_STARTS == CODE_STARTS and CODE_STARTS in output.splitlines()
+    assert {code: outcome.value for code, outcome in HARNESS_OUTCOMES.items()} == module.EXIT_CODES

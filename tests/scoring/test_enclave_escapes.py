@@ -155,7 +155,7 @@ def test_a_model_file_beside_main_py_is_readable_from_the_current_folder(run: En
 # --------------------------------------------------------------------------- network
 
 
-def test_no_network_at_all_not_even_loopback_to_the_host(run: EnclaveRunner) -> None:
+def test_no_network_at_all_not_the_hosts_loopback_hub_scoring_or_outside(run: EnclaveRunner) -> None:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -173,7 +173,9 @@ def test_no_network_at_all_not_even_loopback_to_the_host(run: EnclaveRunner) -> 
 
     watcher = threading.Thread(target=accept, daemon=True)
     watcher.start()
-    targets = [("127.0.0.1", port), *[(address, port) for address in _host_addresses()], ("1.1.1.1", 443)]
+    ports = [port, Settings().hub_port, Settings().scoring_port]  # the test's socket, the hub's and scoring's ports
+    hosts = ["127.0.0.1", *_host_addresses()]
+    targets = [(host, each) for host in hosts for each in ports] + [("1.1.1.1", 443)]
     main = PROBE + f"""
 import socket
 def connect(address):
@@ -519,3 +521,11 @@ run_code(settings, code_dir=Path({str(code)!r}), features=Path({str(challenge.fe
 
     assert not list(enclave_settings.enclave_stage_dir.glob(f"run-{UID_BASE}-*"))
     assert not any(name.startswith(f"enclave/run-{UID_BASE}-") for name in list_groups("enclave"))
+
+
+def test_code_that_forges_a_platform_error_gets_error(run: EnclaveRunner) -> None:
+    forged = "import os\ndef predict(features):\n    os._exit(13)\n"
+    at_import = "import os\nos._exit(1)\n"
+
+    assert run(forged).outcome is RunOutcome.error
+    assert run(at_import).outcome is RunOutcome.error

@@ -77,7 +77,19 @@ def test_a_limit_that_is_not_positive_is_refused() -> None:
          "sigkill-no-pressure", "segfault", "bwrap-failed", "cgroup-join-failed", "never-started", "unknown-code"],
 )
 def test_outcome_rules(finished: Finished, started: bool, oom: int, hits: int, outcome: str) -> None:
-    assert classify(finished, started=started, oom_kills=oom, memory_hits=hits) == RunOutcome(outcome)
+    assert classify(finished, started=started, code_started=False, oom_kills=oom, memory_hits=hits) == outcome
+
+
+@pytest.mark.parametrize(
+    ("code", "code_started", "outcome"),
+    [(13, False, "platform_error"), (13, True, "error"), (3, True, "error"), (1, False, "platform_error"),
+     (11, True, "no_output"), (0, True, "ok")],
+    ids=["network-up", "forged-13", "os-exit-3", "bwrap-failed", "no-output", "ok"],
+)
+def test_once_the_code_started_a_platform_error_is_the_codes_error(code: int, code_started: bool, outcome: str) -> None:
+    finished = Finished(code, False, 1.0)
+
+    assert classify(finished, started=True, code_started=code_started, oom_kills=0, memory_hits=0) == outcome
 
 
 def test_the_outcome_list_is_the_fixed_one() -> None:
@@ -203,3 +215,35 @@ def test_the_docker_runner_runs_a_real_container(tmp_path: Path) -> None:
         assert "interfaces ['lo'] uid 31500" in result.log_path.read_text()
     finally:
         subprocess.run(["docker", "image", "rm", "--force", image], capture_output=True)
+
+
+# --------------------------------------------------------------------------- the outer process
+
+
+def test_the_log_is_cut_at_its_cap_and_the_process_still_runs_to_its_end(tmp_path: Path) -> None:
+    import sys
+
+    from scoring.enclave.process import run_logged
+
+    chatter = "import sys\nfor _ in range(200): sys.stdout.write('x' * 10000 + '\\n')\nsys.stderr.write('done')\n"
+
+    finished = run_logged([sys.executable, "-c", chatter], log=tmp_path / "run.log", wall_seconds=30,
+                          kill_tree=lambda: None, max_log_bytes=50_000)
+
+    text = (tmp_path / "run.log").read_text()
+    assert finished.returncode == 0 and not finished.timed_out
+    assert len(text) < 50_000 + 100 and text.endswith("[log cut at 50000 bytes]\n")
+
+
+def test_the_wall_clock_kills_through_the_given_kill(tmp_path: Path) -> None:
+    import sys
+
+    from scoring.enclave.process import run_logged
+
+    killed: list[bool] = []
+
+    finished = run_logged([sys.executable, "-c", "import time; time.sleep(60)"], log=tmp_path / "run.log",
+                          wall_seconds=0.5, kill_tree=lambda: killed.append(True))
+
+    assert finished.timed_out and finished.returncode is None and killed == [True]
+    assert finished.seconds < 30

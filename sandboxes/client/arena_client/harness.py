@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "CODE_STARTS",
     "EXIT_CODES",
     "EXIT_ERROR",
     "EXIT_INVALID_OUTPUT",
@@ -60,6 +61,11 @@ EXIT_CODES: dict[int, str] = {
     EXIT_PLATFORM_ERROR: "platform_error",
 }
 """Exit code → outcome (the names of the launcher's fixed outcome list)."""
+
+CODE_STARTS = "arena harness: importing main.py"
+"""The line printed just before the competitor's code is imported. The launcher reads it in the log:
+once it is there, an exit the harness did not choose (or a forged 13, ``os._exit(13)``) is the
+code's error, not the platform's; the code can add such a line but never take it back."""
 
 _PROBE_ADDRESS = ("192.0.2.1", 9)
 """TEST-NET-1: routable in form, never answers. With a network, connecting waits (or is refused by a
@@ -117,7 +123,7 @@ def check_predictions(result: Any, features: Any, id_column: str, target_column:
 
     Args:
         result: What ``predict`` returned.
-        features: The frame ``predict`` was given.
+        features: The frame ``predict`` was given (its id column at least, as it was before the call).
         id_column: Name of the id column.
         target_column: Name of the target column.
 
@@ -180,14 +186,16 @@ def run(code_dir: Path, features_path: Path, out: Path, id_column: str, target_c
         raise HarnessFailure(EXIT_PLATFORM_ERROR, f"cannot read the features: {type(error).__name__}") from None
     if id_column not in features.columns:
         raise HarnessFailure(EXIT_PLATFORM_ERROR, f"the features have no id column {id_column}")
+    print(CODE_STARTS, flush=True)  # from here on, whatever ends the run is the code's doing
     predict = _load_predict(code_dir)
+    given = features[[id_column]].copy()  # the ids to check against, whatever predict does to its frame
     try:
-        result = predict(features.copy())
+        result = predict(features)
     except BaseException:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from the code are its errors too
         traceback.print_exc()
         raise HarnessFailure(EXIT_ERROR, "predict raised an exception") from None
     try:
-        predictions = check_predictions(result, features, id_column, target_column)
+        predictions = check_predictions(result, given, id_column, target_column)
     except HarnessFailure:
         raise
     except Exception:  # noqa: BLE001 - a frame whose ids cannot even be compared (lists, odd objects)
