@@ -10,6 +10,13 @@ from challenges.access import ORGANISER_ROLES, require_organiser
 from challenges.bundle import Bundle, load_bundle, parse_dataset_ref, validate_against_store
 from challenges.errors import AccessDeniedError, BundleError, ChallengeError
 from challenges.export import export_ranking, ranking_csv, ranking_table, team_review_means, with_review_means
+from challenges.held_out import (
+    MigrationReport,
+    check_datasets_store,
+    held_out_features_path,
+    migrate_test_sets,
+    publish_test_replica,
+)
 from challenges.metrics import is_metric_for_task, task_metrics
 from challenges.publish import (
     answers_path,
@@ -19,7 +26,7 @@ from challenges.publish import (
     public_dir,
     publish_challenge,
 )
-from challenges.spec import DEFAULT_RUBRIC, ChallengeSpec, RubricCriterion, rubric_of
+from challenges.spec import DEFAULT_RUBRIC, ChallengeSpec, CodeSpec, RubricCriterion, rubric_of
 
 __all__ = [
     "DEFAULT_RUBRIC",
@@ -29,18 +36,24 @@ __all__ = [
     "BundleError",
     "ChallengeError",
     "ChallengeSpec",
+    "CodeSpec",
+    "MigrationReport",
     "RubricCriterion",
     "answers_path",
     "assign_split",
+    "check_datasets_store",
     "close_challenge",
     "export_ranking",
+    "held_out_features_path",
     "is_metric_for_task",
     "list_challenges",
     "load_bundle",
     "make_example",
+    "migrate_test_sets",
     "parse_dataset_ref",
     "public_dir",
     "publish_challenge",
+    "publish_test_replica",
     "ranking_csv",
     "ranking_table",
     "require_organiser",

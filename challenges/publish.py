@@ -18,8 +18,8 @@ from arena.models import Challenge, ChallengeState, Phase, Score, Submission, Su
 from arena.settings import Settings
 from challenges.bundle import Bundle, validate_against_store
 from challenges.errors import BundleError, ChallengeError
+from challenges.held_out import held_out_features_path, publish_test_replica, write_scoring_side
 from challenges.spec import ChallengeSpec
-from challenges.held_out import publish_test_replica, held_out_features_path, write_scoring_side
 
 __all__ = [
     "PUBLIC_SPEC_FILE",

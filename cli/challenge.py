@@ -18,14 +18,13 @@ from challenges import (
     export_ranking,
     list_challenges,
     load_bundle,
+    migrate_test_sets,
     publish_challenge,
     ranking_csv,
     require_organiser,
     validate_against_store,
 )
-from challenges.held_out import migrate_test_sets
-from scoring import leaderboard
-from scoring.code_runs import read_run_log
+from scoring import leaderboard, read_run_log
 
 __all__ = ["app"]
 
@@ -151,7 +150,7 @@ def migrate_test_sets_command(
         replica = report.replicas.get(slug, "a gated synthetic replica")
         typer.echo(f"{ref}: {verb} to the scoring side of {slug!r}, replaced by {replica}")
     for ref in report.withdrawn:
-        typer.echo(f"{ref}: {'would be' if dry_run else ''} withdrawn from the store (no challenge uses it)".replace("  ", " "))
+        typer.echo(f"{ref}: {'would be withdrawn' if dry_run else 'withdrawn'} from the store (no challenge uses it)")
     if not report.moved and not report.withdrawn:
         typer.echo("every dataset in the store is a gated synthetic replica or declared public: nothing to migrate")
 

@@ -6,7 +6,7 @@ import typer
 
 from arena.health import run_checks
 from arena.settings import get_settings
-from challenges.held_out import check_datasets_store
+from challenges import check_datasets_store
 
 __all__ = ["register"]
 

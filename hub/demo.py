@@ -17,8 +17,7 @@ from arena.accounts import create_user
 from arena.db import Database
 from arena.models import Challenge, Role
 from arena.settings import Settings
-from challenges import load_bundle, make_example, publish_challenge
-from challenges.held_out import migrate_test_sets
+from challenges import load_bundle, make_example, migrate_test_sets, publish_challenge
 
 __all__ = ["DEMO_CHALLENGES", "DEMO_USERS", "demo_credentials", "seed_demo"]
 

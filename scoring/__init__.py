@@ -3,6 +3,7 @@ offline scoring and the FastAPI scoring service."""
 
 from scoring import errors
 from scoring.app import create_app
+from scoring.code_runs import OUTCOME_TEXT, read_run_log, run_bucket
 from scoring.errors import *  # the error classes, listed in errors.__all__
 from scoring.leaderboard import LeaderboardRow, count_teams, leaderboard, rank_shifts, ranked_teams
 from scoring.metrics import Metric, get_metric, list_metrics
@@ -17,6 +18,7 @@ from scoring.teams import create_team, join_team, leave_team
 from scoring.worker import Worker, requeue_stale
 
 __all__ = [
+    "OUTCOME_TEXT",
     "LeaderboardRow",
     "Metric",
     "Review",
@@ -37,9 +39,11 @@ __all__ = [
     "oldest_queued_at",
     "queue_depth",
     "rank_shifts",
+    "read_run_log",
     "ranked_teams",
     "record_review",
     "requeue_stale",
+    "run_bucket",
     "score_offline",
     "serve",
     "sweep_store",

@@ -29,7 +29,7 @@ from scoring.code_upload import is_code_challenge
 from scoring.enclave import RunOutcome
 from scoring.compute import SPLITS, compute_scores, metric_names
 from scoring.errors import ScoringError
-from scoring.locking import begin_write
+from scoring.locking import begin_write, serialise_claims
 from scoring.store import submission_path
 from scoring.validation import align_submission, read_submission
 
@@ -96,6 +96,7 @@ class Worker:
         if not self.db.is_sqlite:
             oldest = oldest.with_for_update(skip_locked=True)
         with self.db.session() as session:
+            serialise_claims(self.db, session)
             claimed = session.scalar(
                 update(Submission)
                 .where(Submission.id == oldest.scalar_subquery(), Submission.state == SubmissionState.queued)

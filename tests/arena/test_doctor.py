@@ -32,6 +32,7 @@ from arena.health import (
     schema_revision,
 )
 from arena.settings import Settings
+from challenges import check_datasets_store
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="changing file owners needs root")
 
@@ -173,7 +174,7 @@ def test_doctor_prints_one_line_per_check_and_exits_1_on_failure(
     monkeypatch.chdir(tmp_path)
     Database.from_settings(settings).migrate()
     _answers(settings)
-    expected = run_checks(settings)
+    expected = [*run_checks(settings), check_datasets_store(settings)]
 
     app = typer.Typer()
     doctor_cli.register(app)
@@ -182,9 +183,11 @@ def test_doctor_prints_one_line_per_check_and_exits_1_on_failure(
 
     lines = result.output.splitlines()
     assert [line.split()[:2] for line in lines] == [["OK" if r.ok else "FAIL", r.name] for r in expected]
-    names = ["database", "answers", "proxy", "proxy-http", "bubblewrap", "home-quota", "sandbox-cgroups", "secrets"]
+    names = ["database", "answers", "proxy", "proxy-http", "bubblewrap", "home-quota", "sandbox-cgroups", "secrets",
+             "datasets"]
     assert names == [r.name for r in expected]
-    assert lines[-1].startswith("FAIL secrets")  # the SQLite default
+    assert lines[-2].startswith("FAIL secrets")  # the SQLite default
+    assert lines[-1].startswith("OK   datasets")  # nothing published: nothing real in the store
     assert result.exit_code == 1
 
 

@@ -214,3 +214,31 @@ def test_migrating_a_deployment_moves_real_test_sets_to_the_scoring_side(
     assert stored["datasets"] == ["people@1"] and ChallengeSpec.model_validate(stored).is_code
     assert "challenge.migrate_test_set" in actions
     assert check_datasets_store(db_settings).ok
+
+
+def test_migrate_test_sets_from_the_cli(
+    replica_people: Database, db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from arena.accounts import create_user
+    from arena.models import Role
+    from cli.challenge import app
+
+    db = replica_people
+    _legacy_real_test_set(db, db_settings, _people(300))
+    spec = base_spec(datasets=["people@1", "people_test@1"])
+    with db.session() as session:
+        session.add(Challenge(slug=spec["slug"], title=spec["title"], spec=spec, answers_digest="0" * 64))
+        create_user(session, "minh", Role.organiser, None)
+    monkeypatch.setenv("ARENA_DATA_DIR", str(db_settings.data_dir))
+    monkeypatch.setenv("ARENA_DATABASE_URL", db_settings.db_url)
+
+    planned = CliRunner().invoke(app, ["migrate-test-sets", "--actor", "minh", "--dry-run"])
+    done = CliRunner().invoke(app, ["migrate-test-sets", "--actor", "minh"])
+    again = CliRunner().invoke(app, ["migrate-test-sets", "--actor", "minh"])
+
+    slug = spec["slug"]
+    assert planned.output == f"people_test@1: would move to the scoring side of {slug!r}, replaced by a gated synthetic replica\n"
+    assert done.output == f"people_test@1: moved to the scoring side of {slug!r}, replaced by people_test@2\n"
+    assert "nothing to migrate" in again.output

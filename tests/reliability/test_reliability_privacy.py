@@ -3,7 +3,10 @@ answers reach neither the sandbox-visible stores nor any API response to a compe
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,7 @@ from arena.models import Score
 from arena.settings import Settings
 from challenges import answers_path, load_bundle, make_example, publish_challenge
 from challenges.examples import people_features
+from sandboxes import ensure_sandbox_env
 from scoring import Worker, create_app
 from scoring.auth import hub_authenticator
 
@@ -111,6 +115,22 @@ def test_answers_are_in_no_sandbox_visible_file(example: Example) -> None:
             assert not [i for i in ids if i in text], f"{path} names answer ids"
 
 
+def _code_returning(guess: pd.DataFrame) -> bytes:
+    """A code folder (main.py + guess.csv) whose predict returns the guess, packed as .tar.gz."""
+    main_py = (
+        b"from pathlib import Path\nimport pandas as pd\n\n"
+        b"def predict(features):\n    return pd.read_csv(Path(__file__).parent / 'guess.csv')\n"
+    )
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in (("main.py", main_py), ("guess.csv", guess.to_csv(index=False).encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the example is a code challenge: its enclave needs root")
 def test_competitor_api_shows_no_answer_and_no_private_score(example: Example) -> None:
     answers, client = example.answers, example.client
     guess = answers[["person_id", "income_band"]].copy()
@@ -118,13 +138,16 @@ def test_competitor_api_shows_no_answer_and_no_private_score(example: Example) -
     labels = sorted(answers["income_band"].unique())
     following = dict(zip(labels, labels[1:] + labels[:1], strict=True))
     guess.loc[spoiled, "income_band"] = guess.loc[spoiled, "income_band"].map(following)
+    # The example is a code challenge: the guess rides in the submitted folder and predict returns it.
     posted = client.post(
         f"{SERVICE}/api/challenges/{SLUG}/submissions",
         headers=auth("lan"),
-        files={"file": ("guess.csv", guess.to_csv(index=False).encode())},
+        files={"file": ("code.tar.gz", _code_returning(guess))},
     )
-    assert posted.status_code == 202
-    assert Worker(example.db, example.settings, "privacy").run_once().error is None
+    assert posted.status_code == 202, posted.text
+    ensure_sandbox_env(example.settings)
+    enclave = example.settings.model_copy(update={"enclave_uid_base": 32500})  # apart from other tests' enclave uids
+    assert Worker(example.db, enclave, "privacy").run_once().error is None
     with example.db.session() as session:
         private = {s.metric: s.value for s in session.scalars(select(Score).where(Score.split == "private"))}
         public = {s.metric: s.value for s in session.scalars(select(Score).where(Score.split == "public"))}

@@ -265,3 +265,25 @@ def test_a_worker_runs_as_many_code_runs_at_once_as_the_enclave_has_slots(
         stop.set()
         thread.join(timeout=60)
     assert done == len(ids) and most == slots
+
+
+def test_concurrent_claims_never_start_two_code_runs_of_one_team(db: Database, settings: Settings, submit_code) -> None:
+    import threading
+
+    publish_code_challenge(db, settings)
+    for _ in range(4):
+        submit_code(GOOD)
+    workers = [Worker(db, settings, f"w{number}") for number in range(4)]
+    start, claimed = threading.Barrier(len(workers)), []
+
+    def claim(worker: Worker) -> None:
+        start.wait()
+        claimed.append(worker.claim())
+
+    threads = [threading.Thread(target=claim, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len([row for row in claimed if row is not None]) == 1
