@@ -130,6 +130,34 @@ class Settings(BaseSettings):
     sandbox_cpu_limit: float = Field(1.0, description="CPU cores a sandbox container may use (docker).")
     hub_host: str = Field("hub", description="Host name sandbox containers reach the hub container by (docker).")
 
+    # --- enclave (code submissions run on the real test features) -----------------
+    enclave_runner: Literal["bwrap", "docker"] = Field(
+        "bwrap",
+        description="How code submissions are run on the scoring side: 'bwrap' (bubblewrap + cgroups on this "
+        "host, needs root) or 'docker' (one `docker run --network none` container per run).",
+    )
+    enclave_slots: int = Field(
+        1, ge=1, description="Code runs at once per scoring worker (each slot has its own uid; ARENA_ENCLAVE_SLOTS)."
+    )
+    enclave_uid_base: int = Field(
+        30000,
+        ge=1000,
+        description="Enclave slot n runs as uid base + n (no account, owns nothing; apart from the sandbox uids).",
+    )
+    enclave_image: str = Field(
+        "data-arena/sandbox:0.1.0",
+        description="Image of the enclave containers (docker runner): the sandbox image, same Python and harness.",
+    )
+    enclave_stage_dir: Path = Field(
+        Path("/var/tmp/data-arena-enclave"),
+        description="Where each bwrap run is staged (code and features copies, output tmpfs; removed after it). "
+        "Every folder above it must be searchable by the enclave uids.",
+    )
+    enclave_python: Path | None = Field(
+        None,
+        description="Python the bwrap enclave runs the harness with; default: sandbox_env_dir/bin/python.",
+    )
+
     # --- scoring -------------------------------------------------------------
     submission_max_bytes: int = Field(50 * 1024**2, description="Largest accepted submission file (bytes).")
     submission_max_columns: int = Field(
@@ -253,6 +281,11 @@ class Settings(BaseSettings):
         """Base URL of the scoring service as the leaderboard reaches it (no trailing slash)."""
         url = self.leaderboard_scoring_url or f"http://127.0.0.1:{self.scoring_port}/services/scoring"
         return url.rstrip("/")
+
+    @property
+    def enclave_interpreter(self) -> Path:
+        """The Python the bwrap enclave runs (``enclave_python``, else the sandbox environment's)."""
+        return self.enclave_python or self.sandbox_env_dir / "bin" / "python"
 
     @property
     def datasets_dir(self) -> Path:

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arena.settings import Settings
+from arena.system_binds import read_only_system
 from hub.network import SandboxNetwork
 
 __all__ = ["SANDBOX_HOME", "Sandbox", "limit_args", "passwd_lines", "sandbox_argv", "sandbox_env", "system_binds"]
 
 SANDBOX_HOME = "/home/jovyan"
 SANDBOX_USER = "jovyan"
-_ROOT_LINKS = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
 _ETC_FILES = ("hosts", "localtime", "nsswitch.conf", "ssl", "ca-certificates", "mime.types")
 
 
@@ -44,17 +44,7 @@ class Sandbox:
 
 def system_binds(root: Path = Path("/")) -> list[str]:
     """bwrap arguments for the read-only system: /usr, the top-level links, a few /etc files."""
-    args = ["--ro-bind", str(root / "usr"), "/usr"]
-    for name in _ROOT_LINKS:
-        path = root / name
-        if path.is_symlink():
-            args += ["--symlink", str(path.readlink()), f"/{name}"]
-        elif path.is_dir():
-            args += ["--ro-bind", str(path), f"/{name}"]
-    for name in _ETC_FILES:
-        if (root / "etc" / name).exists():
-            args += ["--ro-bind", str(root / "etc" / name), f"/etc/{name}"]
-    return args
+    return read_only_system(_ETC_FILES, root)
 
 
 def limit_args(settings: Settings, *, in_cgroup: bool = False) -> list[str]:
