@@ -151,6 +151,8 @@ class BwrapSpawner(LocalProcessSpawner):
     """The server's network as stored in the spawner state (what ``stop`` removes after a hub restart)."""
     _home_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
     """Per-user locks around mounting and unmounting the (shared) home."""
+    _released: SandboxNetwork | None = None
+    """The network of the last sandbox torn down (poll() and stop() both may see it end: once is enough)."""
     limits: Settings | None = None
     """Settings with the limits of the chosen sandbox size (set by ``hub.profiles``; None: the platform's)."""
 
@@ -260,7 +262,7 @@ class BwrapSpawner(LocalProcessSpawner):
         except Exception:
             self._slot = None
             raise
-        self._sandbox, self._network = sandbox, sandbox.network
+        self._sandbox, self._network, self._released = sandbox, sandbox.network, None
         try:
             async with self._home_locks[self.user.name]:
                 quota = self._home_quota(settings)
@@ -296,9 +298,9 @@ class BwrapSpawner(LocalProcessSpawner):
         JupyterHub does not call ``stop`` for a server that died on its own: without this, its
         network, cgroup and mounted home would stay until the user's next spawn.
         """
+        network = self._network  # the parent's poll() clears the state once the process is gone
         status = await super().poll()
-        if status is not None and self._network is not None and not self._start_pending:
-            network, self._network, self._slot = self._network, None, None
+        if status is not None and network is not None and not self._start_pending and network != self._released:
             self.log.warning(
                 "The sandbox of %s ended (exit %s): removing its network, cgroup and home mount", self._label, status
             )
@@ -308,6 +310,7 @@ class BwrapSpawner(LocalProcessSpawner):
     async def _tear_down(self, network: SandboxNetwork, home: Path) -> None:
         """Kill what is left in the sandbox's cgroup and remove it, remove its network; unmount the home
         unless another server of the user runs (each fine if gone)."""
+        self._released = network
         await asyncio.to_thread(remove_sandbox_cgroup, self.arena_settings, network)
         await destroy_network(network)
         async with self._home_locks[self.user.name]:
@@ -358,10 +361,9 @@ class BwrapSpawner(LocalProcessSpawner):
             await super().stop(now=now)
         finally:
             settings = self.arena_settings
-            torn_down = network is not None and self._network is None  # poll() found it dead meanwhile
             if network is None and slot is not None:  # started before networks were kept in the state
                 arena_id = await asyncio.to_thread(_arena_id, settings, self.user.name)
                 network = network_for(settings, arena_id, slot)
-            if network is not None and not torn_down:
+            if network is not None and network != self._released:  # else poll() found it ended and tore it down
                 await self._tear_down(network, settings.homes_dir / self.user.name)
             self._slot = None
