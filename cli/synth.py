@@ -8,9 +8,9 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+import synthetic  # names imported on first use: SDV (and torch) only for commands that fit replicas
 from arena.db import Database
 from arena.settings import get_settings
-import synthetic  # its names on first use: SDV (and torch) only for the commands that fit replicas
 
 __all__ = ["app"]
 
@@ -23,7 +23,8 @@ _INPUTS_HELP = (
 
 def _read(inputs: list[str]) -> dict[str, pd.DataFrame]:
     """The input tables, refused before loading when over ``synth_memory_budget_bytes``."""
-    return synthetic.read_tables(inputs, memory_budget_bytes=get_settings().synth_memory_budget_bytes)  # type: ignore[arg-type]
+    budget = get_settings().synth_memory_budget_bytes
+    return synthetic.read_tables(inputs, memory_budget_bytes=budget)  # type: ignore[arg-type]
 
 
 @app.command("reference")

@@ -26,7 +26,7 @@ torch_links() {  # a find-links URL for the host's wheel folder, or nothing
     folder="$(python3 -m pip config get global.find-links 2> /dev/null || true)"
     folder="${PIP_FIND_LINKS:-$folder}"
     ls "$folder"/torch-*.whl > /dev/null 2>&1 || return 0
-    gateway="$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')"
+    gateway="$(bridge_gateway)"
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')"
     python3 -m http.server --bind "$gateway" --directory "$folder" "$port" > /dev/null 2>&1 &
     echo $! > "$WHEEL_SERVER_PID"

@@ -36,6 +36,13 @@ docker_build() {
     fi
 }
 
+# This host's address on Docker's default bridge (what a container or a build step reaches the host by).
+bridge_gateway() {
+    local device
+    device="$(docker network inspect bridge -f '{{index .Options "com.docker.network.bridge.name"}}')"
+    ip -4 -o addr show dev "${device:-docker0}" | awk '{split($4, a, "/"); print a[1]; exit}'
+}
+
 # Seconds since the epoch, and a "phase took N s" line.
 now() { date +%s; }
 took() { echo "== $1: $(( $(now) - $2 )) s"; }

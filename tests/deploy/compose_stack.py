@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from deploy_files import COMPOSE_FILE, REPO_ROOT
 
-__all__ = ["HubInCompose", "Phases", "Stack", "docker", "engine_missing", "free_loopback_address"]
+__all__ = ["HubInCompose", "Phases", "Stack", "bridge_gateway", "docker", "engine_missing", "free_loopback_address"]
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
 HUB_PORT = 8000
@@ -47,6 +47,15 @@ def engine_missing(images: tuple[str, ...]) -> str | None:
         return f"no Docker engine with Compose v2 (make test-compose starts one): {error}"
     missing = [image for image in images if docker("image", "inspect", image, check=False, timeout=20) == ""]
     return f"images not built (deploy/build-images.sh): {missing}" if missing else None
+
+
+def bridge_gateway() -> str:
+    """This host's address on Docker's default bridge."""
+    device = docker("network", "inspect", "bridge", "-f", '{{index .Options "com.docker.network.bridge.name"}}').strip()
+    shown = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show", "dev", device or "docker0"], capture_output=True, text=True, check=True
+    )
+    return shown.stdout.split()[3].split("/")[0]
 
 
 def free_loopback_address(port: int) -> str:
@@ -90,6 +99,8 @@ class Stack:
     env_file: Path
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     address: str = "127.0.0.1"
+    people: dict[str, str] = field(default_factory=dict)
+    """Password of each person the test made (name -> password)."""
 
     def write_env(self, postgres_image: str) -> None:
         """The env file: a fresh database password, the socket's group, the address, the PostgreSQL image."""
@@ -110,8 +121,17 @@ class Stack:
     def compose(self, *args: str, check: bool = True, timeout: float = 600, stdin: str | None = None) -> str:
         """``docker compose ARGS`` on this project."""
         return docker(
-            "compose", "--env-file", str(self.env_file), "-f", str(COMPOSE_FILE), "--project-directory",
-            str(REPO_ROOT), *args, check=check, timeout=timeout, stdin=stdin,
+            "compose",
+            "--env-file",
+            str(self.env_file),
+            "-f",
+            str(COMPOSE_FILE),
+            "--project-directory",
+            str(REPO_ROOT),
+            *args,
+            check=check,
+            timeout=timeout,
+            stdin=stdin,
         )
 
     def hub(self, *command: str, check: bool = True, timeout: float = 600) -> str:
@@ -145,6 +165,7 @@ class Stack:
 
     def leftovers(self) -> dict[str, list[str]]:
         """Containers, networks and volumes of the platform still on the engine."""
+
         def names(kind: str, *args: str) -> list[str]:
             listed = docker(kind, "ls", *args, "--format", "{{.Name}}" if kind != "container" else "{{.Names}}")
             return [name for name in listed.split() if name.startswith(("data-arena", "arena-sandbox"))]
@@ -171,4 +192,3 @@ class HubInCompose:
     def log(self) -> str:
         """The hub container's recent log."""
         return self.stack.compose("logs", "--no-color", "--tail", "80", "hub", check=False)
-
