@@ -52,7 +52,8 @@ for target in "${targets[@]}"; do
         scoring) build scoring scoring/Dockerfile --build-arg WITH_SYNTH=false ;;
         hub)
             links="$(torch_links)"
-            build hub hub/Dockerfile ${links:+--build-arg "PIP_FIND_LINKS=$links" --build-arg "TORCH_INDEX_URL=$(host_pip_index)"}
+            build hub hub/Dockerfile ${links:+--build-arg "PIP_FIND_LINKS=$links" --build-arg "PIP_TRUSTED_HOST=$(bridge_gateway)" \
+                --build-arg "TORCH_INDEX_URL=$(host_pip_index)"}
             stop_wheel_server ;;
         *) echo "unknown image $target (hub, scoring or sandbox)"; exit 2 ;;
     esac

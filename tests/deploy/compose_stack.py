@@ -88,8 +88,8 @@ class Phases:
 
     def table(self) -> str:
         """One line per phase, then the total."""
-        lines = [f"{name:<46} {seconds:8.1f} s" for name, seconds in self.seconds.items()]
-        return "\n".join([*lines, f"{'total':<46} {sum(self.seconds.values()):8.1f} s"])
+        lines = [f"{name:<64} {seconds:8.1f} s" for name, seconds in self.seconds.items()]
+        return "\n".join([*lines, f"{'total':<64} {sum(self.seconds.values()):8.1f} s"])
 
 
 @dataclass
