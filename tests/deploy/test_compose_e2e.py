@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -45,7 +44,6 @@ VERSION = "0.1.0"
 IMAGES = (f"data-arena/hub:{VERSION}", f"data-arena/scoring:{VERSION}", f"data-arena/sandbox:{VERSION}")
 POSTGRES_IMAGE = os.environ.get("ARENA_COMPOSE_POSTGRES_IMAGE", "arena-local/postgres:15-bookworm")
 SLUG = "household-income-band"
-SCORED = re.compile(r"'state': 'scored'")
 LOAD_SUBMISSIONS = 200
 PER_DAY = 5  # the example challenge's daily quota per team (challenges/example_kit.py)
 WORKERS = 3
@@ -126,15 +124,6 @@ def sandbox_container() -> str:
     return names[0]
 
 
-def starter_code(stack: Stack) -> str:
-    """The code cells of the published starter notebook as one script (as the embedded e2e test)."""
-    notebook = json.loads(stack.hub("cat", f"/srv/arena/challenges/{SLUG}/starter.ipynb"))
-    cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    cells[-1] = f"result = {cells[-1]}\nprint('RESULT', result)"
-    shapes = "from arena_client import load\nprint('SHAPES', load('people_train').shape, load('people_test').shape)"
-    return "\n".join([shapes, *cells])
-
-
 def scoring_api(stack: Stack, token: str, path: str) -> Any:
     """GET a scoring-service route through the hub's proxy."""
     response = httpx.get(
@@ -148,26 +137,12 @@ def test_competitor_submits_from_a_docker_sandbox_and_the_judge_sees_the_private
     stack: Stack, hub: HubInCompose, lan: str
 ) -> None:
     with PHASES("starter notebook in the sandbox kernel: load, train, submit, scored"):
-        output = harness.run_code(hub, "lan", lan, starter_code(stack), timeout=300)
+        script = harness.starter_script(stack.hub("cat", f"/srv/arena/challenges/{SLUG}/starter.ipynb"))
+        output = harness.run_code(hub, "lan", lan, script, timeout=300)
     print(output)
-    assert re.search(r"SHAPES \(\d+, \d+\) \(\d+, \d+\)", output), output
-    assert SCORED.search(output), f"the submission was not scored:\n{output}"
+    harness.check_starter_submission(output, scoring_api(stack, lan, f"/challenges/{SLUG}/submissions"))
 
-    own = scoring_api(stack, lan, f"/challenges/{SLUG}/submissions")
-    assert [s["state"] for s in own] == ["scored"]
-    public = own[0]["scores"]["public"]
-    assert set(public) == {"f1_macro", "accuracy"} and 0.0 <= public["f1_macro"] <= 1.0
-    assert not own[0]["scores"].get("private")
-
-    judge = harness.create_token(harness.login(hub, "hoa", stack.people["hoa"]), "hoa")
-    refused = httpx.get(
-        f"{stack.url}/services/scoring/api/challenges/{SLUG}/leaderboard?board=private",
-        headers={"Authorization": f"token {lan}"},
-        timeout=30,
-    )
-    private = scoring_api(stack, judge, f"/challenges/{SLUG}/leaderboard?board=private")
-    assert refused.status_code == 403 and "private" in refused.json()["detail"]
-    assert len(private) == 1 and "lan" in private[0]["team"]
+    harness.check_private_board(hub, lan, ("hoa", stack.people["hoa"]), SLUG, "lan")
 
 
 PROBES = r"""
