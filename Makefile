@@ -9,7 +9,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test install system-deps clean
+.PHONY: demo test test-compose install system-deps clean
 
 demo: install system-deps
 	$(VENV)/bin/arena demo
@@ -20,6 +20,17 @@ test: install system-deps
 		export ARENA_TEST_POSTGRES_URL="$${ARENA_TEST_POSTGRES_URL:-$(PG_URL)}"; \
 	else echo "PostgreSQL not reachable: database tests run on SQLite only"; fi; \
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The production path on a real Docker engine (README "Deploying"): not part of `make test`, whose
+# CI budget the image builds would overrun. Starts the engine if none answers (and stops it after),
+# builds local stand-in bases when no registry answers, the three images, then drives the stack.
+test-compose: install
+	@set -e; start=$$(date +%s); bash deploy/engine.sh start; bash deploy/engine.sh versions; \
+	trap 'bash deploy/engine.sh stop' EXIT; \
+	if [ -z "$$PYTHON_BASE" ]; then bash deploy/local-bases.sh; fi; \
+	bash deploy/build-images.sh; \
+	$(PY) -m pytest -m compose -s -p no:cacheprovider tests/deploy/test_compose_e2e.py $(PYTEST_ARGS); \
+	echo "== make test-compose: $$(( $$(date +%s) - start )) s"
 
 install: $(STAMP)
 

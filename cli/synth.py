@@ -8,19 +8,9 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+import synthetic  # names imported on first use: SDV (and torch) only for commands that fit replicas
 from arena.db import Database
 from arena.settings import get_settings
-from synthetic import (
-    detect_metadata,
-    generate_reference,
-    publish_dataset,
-    read_metadata_yaml,
-    read_replica_dir,
-    read_tables,
-    replicate,
-    write_metadata_yaml,
-    write_replica_dir,
-)
 
 __all__ = ["app"]
 
@@ -33,7 +23,8 @@ _INPUTS_HELP = (
 
 def _read(inputs: list[str]) -> dict[str, pd.DataFrame]:
     """The input tables, refused before loading when over ``synth_memory_budget_bytes``."""
-    return read_tables(inputs, memory_budget_bytes=get_settings().synth_memory_budget_bytes)  # type: ignore[arg-type]
+    budget = get_settings().synth_memory_budget_bytes
+    return synthetic.read_tables(inputs, memory_budget_bytes=budget)  # type: ignore[arg-type]
 
 
 @app.command("reference")
@@ -50,7 +41,7 @@ def reference(
     ] = None,
 ) -> None:
     """Generate the reference tables (people, locations, enterprises, products)."""
-    paths = generate_reference(
+    paths = synthetic.generate_reference(
         people,
         seed,
         out,
@@ -70,7 +61,7 @@ def detect(
     out: Annotated[Path, typer.Option("--out", help="Metadata YAML to write for review.")],
 ) -> None:
     """Detect and review the metadata of tables; write it as YAML."""
-    path = write_metadata_yaml(detect_metadata(_read(inputs)), out)
+    path = synthetic.write_metadata_yaml(synthetic.detect_metadata(_read(inputs)), out)
     typer.echo(f"metadata written to {path}: review every column (sdtype, pii) before replicating")
 
 
@@ -91,8 +82,9 @@ def replicate_command(
     ] = 0.0,
 ) -> None:
     """Fit a replica, sample it, evaluate the gates and write tables + card."""
-    tables, card = replicate(_read(inputs), read_metadata_yaml(metadata), rows, seed, holdout_fraction=holdout)
-    write_replica_dir(out, tables, card)
+    spec = synthetic.read_metadata_yaml(metadata)
+    tables, card = synthetic.replicate(_read(inputs), spec, rows, seed, holdout_fraction=holdout)
+    synthetic.write_replica_dir(out, tables, card)
     for name, gate in card["gates"].items():
         typer.echo(
             f"{name:22} {gate['value']:>10} {gate['op']} {gate['threshold']:<6} {'pass' if gate['passed'] else 'FAIL'}"
@@ -121,14 +113,14 @@ def publish(
     The datasets store is mounted in every sandbox: it takes gated synthetic replicas only,
     unless the rows are declared public with --public-reason.
     """
-    tables, card = read_replica_dir(directory)
+    tables, card = synthetic.read_replica_dir(directory)
     if len(tables) == 1:
         tables = {name: next(iter(tables.values()))}
     settings = get_settings()
     db = Database.from_settings(settings)
     try:
         db.migrate()
-        ref = publish_dataset(
+        ref = synthetic.publish_dataset(
             db, settings, name, tables, card, override_reason=override_reason, public_reason=public_reason
         )
     finally:

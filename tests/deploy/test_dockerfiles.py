@@ -48,14 +48,33 @@ def test_hadolint_finds_nothing(name):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _global_arg_defaults(instructions: list[Instruction]) -> dict[str, str]:
+    """The ARGs declared before the first FROM, with their default values (what FROM may use)."""
+    defaults: dict[str, str] = {}
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            break
+        if instruction.keyword == "ARG" and "=" in instruction.arguments:
+            key, _, value = instruction.arguments.partition("=")
+            defaults[key.strip()] = value.strip()
+    return defaults
+
+
+def _expand(image: str, defaults: dict[str, str]) -> str:
+    """``image`` with ``${NAME}`` / ``$NAME`` replaced by the ARG default (unknown names stay)."""
+    return re.sub(r"\$\{?(\w+)\}?", lambda match: defaults.get(match.group(1), match.group(0)), image)
+
+
 @pytest.mark.parametrize("name", PROJECT_DOCKERFILES)
 def test_base_images_are_pinned_by_an_explicit_version_tag(name):
+    """Every base is pinned; a base given as a build argument (``FROM ${PYTHON_BASE}``) by its default."""
     instructions = _instructions(name)
     stages: set[str] = set()
+    defaults = _global_arg_defaults(instructions)
 
     for instruction in _named(instructions, "FROM"):
         words = instruction.arguments.split()
-        image = next(word for word in words if not word.startswith("--"))
+        image = _expand(next(word for word in words if not word.startswith("--")), defaults)
         if len(words) >= 3 and words[-2].upper() == "AS":
             stages.add(words[-1])
         if image in stages:

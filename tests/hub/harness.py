@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,7 +34,6 @@ from arena.accounts import create_user
 from arena.db import Database
 from arena.settings import Settings
 from hub import hub_command, ops_token, prepare_hub_dir
-from hub.servers import stop_all_servers
 from hub.home_quota import home_mounts, release_homes
 from hub.network import host_if_prefix, namespace_prefix, remove_firewall
 from hub.sandbox_cgroup import leftover_sandbox_cgroups
@@ -42,6 +42,8 @@ from sandboxes import ensure_sandbox_env
 __all__ = [
     "HubProcess",
     "KernelError",
+    "check_starter_submission",
+    "check_private_board",
     "create_token",
     "e2e_missing",
     "free_port",
@@ -57,10 +59,11 @@ __all__ = [
     "sandbox_processes",
     "server_api_path",
     "server_url",
+    "spawn",
     "start_hub",
     "start_kernel",
-    "spawn",
     "start_server",
+    "starter_script",
     "stop_hub",
     "wait_for_hub",
 ]
@@ -418,3 +421,50 @@ def _execute(connection: websocket.WebSocket, code: str, timeout: float) -> str:
         elif kind == "status" and content.get("execution_state") == "idle":
             return "".join(stdout)
     raise TimeoutError(f"code did not finish within {timeout}s")
+
+
+def starter_script(notebook_json: str) -> str:
+    """The code cells of a published starter notebook as one script printing the replicas' shapes and the result."""
+    notebook = json.loads(notebook_json)
+    cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    cells[-1] = f"result = {cells[-1]}\nprint('RESULT', result)"
+    shapes = "from arena_client import load\nprint('SHAPES', load('people_train').shape, load('people_test').shape)"
+    return "\n".join([shapes, *cells])
+
+
+def check_starter_submission(output: str, own: list[dict[str, Any]]) -> dict[str, float]:
+    """Assert a starter run (``starter_script``) loaded the replicas and was scored, public scores only.
+
+    Args:
+        output: what the kernel printed.
+        own: the competitor's submissions as the scoring API lists them.
+
+    Returns:
+        The public scores of the one submission.
+    """
+    assert re.search(r"SHAPES \(\d+, \d+\) \(\d+, \d+\)", output), output
+    assert re.search(r"'state': 'scored'", output), f"the submission was not scored:\n{output}"
+    assert [s["state"] for s in own] == ["scored"]
+    public = own[0]["scores"]["public"]
+    assert set(public) == {"f1_macro", "accuracy"} and 0.0 <= public["f1_macro"] <= 1.0
+    assert not own[0]["scores"].get("private"), "a competitor saw a private score before the close"
+    return public
+
+
+def check_private_board(hub: Any, competitor_token: str, judge: tuple[str, str], slug: str, team: str) -> None:
+    """Assert the private board of ``slug`` is refused to the competitor and shows only ``team`` to the judge.
+
+    Args:
+        hub: anything with the hub's public ``url`` and what ``login`` needs (a HubProcess or alike).
+        competitor_token: the competitor's API token.
+        judge: the judge's user name and password (logged in through the form).
+        slug: the challenge.
+        team: a part of the one team's name expected on the board.
+    """
+    judge_token = create_token(login(hub, *judge), judge[0])
+    url = f"{hub.url}/services/scoring/api/challenges/{slug}/leaderboard?board=private"
+    refused = httpx.get(url, headers=_token(competitor_token), timeout=30)
+    private = httpx.get(url, headers=_token(judge_token), timeout=30)
+    assert refused.status_code == 403 and "private" in refused.json()["detail"]
+    assert private.status_code == 200, private.text
+    assert len(private.json()) == 1 and team in private.json()[0]["team"]

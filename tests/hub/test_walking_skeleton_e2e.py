@@ -10,8 +10,6 @@ against the hidden answers and the team's row appears on the boards.
 
 from __future__ import annotations
 
-import json
-import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,7 +27,6 @@ from sandboxes import ensure_sandbox_env
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(harness.e2e_missing() is not None, reason=str(harness.e2e_missing()))]
 
 SLUG = "household-income-band"
-SCORED = re.compile(r"'state': 'scored'")
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +40,8 @@ def demo(e2e_root: Path) -> Iterator[tuple[harness.HubProcess, dict[str, str]]]:
 
 def starter_code(hub: harness.HubProcess) -> str:
     """The code cells of the published starter notebook, as one script that prints the result."""
-    notebook = json.loads((hub.settings.challenges_dir / SLUG / "starter.ipynb").read_text())
-    cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    cells[-1] = f"result = {cells[-1]}\nprint('RESULT', result)"
-    shapes = "from arena_client import load\nprint('SHAPES', load('people_train').shape, load('people_test').shape)"
-    return "\n".join([shapes, *cells])
+    return harness.starter_script((hub.settings.challenges_dir / SLUG / "starter.ipynb").read_text())
+
 
 def scoring_api(hub: harness.HubProcess, token: str, path: str) -> Any:
     """GET a scoring-service route through the hub's proxy with ``token``."""
@@ -80,15 +74,9 @@ def test_competitor_submits_from_the_sandbox_and_appears_on_the_leaderboard(
     # 2-3. in a real kernel: load the replicas, train the starter baseline, submit with the sandbox's token
     output = harness.run_code(hub, "lan", token, starter_code(hub), timeout=300)
     print(output)
-    assert re.search(r"SHAPES \(\d+, \d+\) \(\d+, \d+\)", output), output
-    assert SCORED.search(output), f"the submission was not scored:\n{output}"
 
     # 4. the scoring service stored it, scored it against the hidden answers, private score hidden
-    own = scoring_api(hub, token, f"/challenges/{SLUG}/submissions")
-    assert [s["state"] for s in own] == ["scored"]
-    public = own[0]["scores"]["public"]
-    assert set(public) == {"f1_macro", "accuracy"} and 0.0 <= public["f1_macro"] <= 1.0
-    assert not own[0]["scores"].get("private"), "a competitor saw a private score before the close"
+    public = harness.check_starter_submission(output, scoring_api(hub, token, f"/challenges/{SLUG}/submissions"))
 
     # 5. the team's row is on the public board with that score
     rows = wait_for_rows(hub, token)
@@ -97,15 +85,7 @@ def test_competitor_submits_from_the_sandbox_and_appears_on_the_leaderboard(
     assert rows[0]["score"] == pytest.approx(public["f1_macro"], abs=1e-4)
 
     # roles: the private board is for judges, refused to the competitor before the close
-    judge = harness.create_token(harness.login(hub, "hoa", passwords["hoa"]), "hoa")
-    refused = httpx.get(
-        f"{hub.url}/services/scoring/api/challenges/{SLUG}/leaderboard?board=private",
-        headers={"Authorization": f"token {token}"},
-        timeout=30,
-    )
-    private = scoring_api(hub, judge, f"/challenges/{SLUG}/leaderboard?board=private")
-    assert refused.status_code == 403 and "private" in refused.json()["detail"]
-    assert len(private) == 1 and "lan" in private[0]["team"]
+    harness.check_private_board(hub, token, ("hoa", passwords["hoa"]), SLUG, "lan")
 
 
 def test_doctor_passes_on_the_running_platform(demo: tuple[harness.HubProcess, dict[str, str]]) -> None:
