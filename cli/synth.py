@@ -11,6 +11,7 @@ import typer
 from arena.db import Database
 from arena.settings import get_settings
 from synthetic import (
+    DEFAULT_DELTA,
     detect_metadata,
     generate_reference,
     publish_dataset,
@@ -89,9 +90,36 @@ def replicate_command(
             "(related tables: of each root table's rows, with their child rows).",
         ),
     ] = 0.0,
+    synthesizer: Annotated[
+        str,
+        typer.Option(
+            "--synthesizer",
+            help="gaussian_copula (SDV) or mst (differentially private; needs --epsilon and public "
+            "bounds for numerical/datetime columns in the metadata).",
+        ),
+    ] = "gaussian_copula",
+    epsilon: Annotated[float | None, typer.Option("--epsilon", help="Privacy loss ε of an mst replica.")] = None,
+    delta: Annotated[float, typer.Option("--delta", help="δ of an mst replica (well below 1 / rows).")] = DEFAULT_DELTA,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="Column for train-on-synthetic / test-on-real utility (measured with --holdout > 0).",
+        ),
+    ] = None,
 ) -> None:
     """Fit a replica, sample it, evaluate the gates and write tables + card."""
-    tables, card = replicate(_read(inputs), read_metadata_yaml(metadata), rows, seed, holdout_fraction=holdout)
+    tables, card = replicate(
+        _read(inputs),
+        read_metadata_yaml(metadata),
+        rows,
+        seed,
+        holdout_fraction=holdout,
+        synthesizer=synthesizer,
+        epsilon=epsilon,
+        delta=delta,
+        target=target,
+    )
     write_replica_dir(out, tables, card)
     for name, gate in card["gates"].items():
         typer.echo(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from synthetic.card import render_card_markdown, write_card
     from synthetic.errors import GateFailedError, InputDataError, SyntheticError
+    from synthetic.attacks import attack_risks
     from synthetic.gates import GateThresholds, evaluate_replica
     from synthetic.holdout import split_holdout
     from synthetic.io import read_table, validate_table
@@ -21,9 +22,11 @@ if TYPE_CHECKING:
     from synthetic.publish import publish_dataset
     from synthetic.reference import generate_reference
     from synthetic.related import RelatedReplica
-    from synthetic.replica import Replica
+    from synthetic.replica import DEFAULT_DELTA, Replica
+    from synthetic.utility import baseline_pipeline, train_synthetic_test_real
 
 _HOMES = {
+    "synthetic.attacks": ("attack_risks",),
     "synthetic.card": ("render_card_markdown", "write_card"),
     "synthetic.errors": ("GateFailedError", "InputDataError", "SyntheticError"),
     "synthetic.gates": ("GateThresholds", "evaluate_replica"),
@@ -34,7 +37,8 @@ _HOMES = {
     "synthetic.publish": ("publish_dataset",),
     "synthetic.reference": ("generate_reference",),
     "synthetic.related": ("RelatedReplica",),
-    "synthetic.replica": ("Replica",),
+    "synthetic.replica": ("DEFAULT_DELTA", "Replica"),
+    "synthetic.utility": ("baseline_pipeline", "train_synthetic_test_real"),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 

@@ -110,32 +110,57 @@ def _nearest(encoder: _Encoder, replica: pd.DataFrame, queries: pd.DataFrame, co
     return index.kneighbors(encoder.points(queries, columns), return_distance=False)[:, 0]
 
 
-def _condition(frame: pd.DataFrame, column: str, value: Any, op: str) -> np.ndarray:
-    values = frame[column]
-    if pd.isna(value):
-        return values.isna().to_numpy()
-    if op == "<=":
-        return (values <= value).to_numpy()
-    if op == ">=":
-        return (values >= value).to_numpy()
-    return (values.astype(str) == str(value)).to_numpy()
+_MISSING = "\0missing"
+
+
+def _columns(frame: pd.DataFrame, numeric: list[str]) -> dict[str, np.ndarray]:
+    """Column → values to compare: floats (NaN missing) or text (``_MISSING`` for missing)."""
+    return {
+        c: pd.to_numeric(frame[c]).to_numpy(dtype=float)
+        if c in numeric
+        else frame[c].astype(object).where(frame[c].notna(), _MISSING).astype(str).to_numpy()
+        for c in frame.columns
+    }
+
+
+def _matches(columns: dict[str, np.ndarray], query: list[tuple[str, Any, str]]) -> int:
+    """Rows matching every condition of ``query``."""
+    mask = None
+    for column, value, op in query:
+        values = columns[column]
+        if op == "<=":
+            hit = values <= value
+        elif op == ">=":
+            hit = values >= value
+        elif op == "isnan":
+            hit = np.isnan(values)
+        else:
+            hit = values == value
+        mask = hit if mask is None else mask & hit
+    return int(mask.sum()) if mask is not None else 0
 
 
 def _singling_out_queries(
-    replica: pd.DataFrame, numeric: list[str], attacks: int, rng: np.random.Generator
+    replica: dict[str, np.ndarray], numeric: list[str], attacks: int, rng: np.random.Generator
 ) -> list[list[tuple[str, Any, str]]]:
-    medians = replica[numeric].median() if numeric else pd.Series(dtype=float)
-    columns = list(replica.columns)
+    medians = {c: float(np.nanmedian(replica[c])) if (~np.isnan(replica[c])).any() else 0.0 for c in numeric}
+    names = sorted(replica)
+    rows = len(next(iter(replica.values())))
     queries, seen = [], set()
     for _ in range(attacks * _ATTEMPTS_PER_QUERY):
         if len(queries) == attacks:
             break
-        row = replica.iloc[int(rng.integers(len(replica)))]
-        chosen = sorted(rng.choice(columns, size=min(_QUERY_COLUMNS, len(columns)), replace=False).tolist())
-        query = [
-            (c, row[c], ("<=" if row[c] < medians[c] else ">=") if c in numeric and pd.notna(row[c]) else "==")
-            for c in chosen
-        ]
+        row = int(rng.integers(rows))
+        chosen = sorted(rng.choice(names, size=min(_QUERY_COLUMNS, len(names)), replace=False).tolist())
+        query = []
+        for c in chosen:
+            value = replica[c][row]
+            if c not in numeric:
+                query.append((c, value, "=="))
+            elif np.isnan(value):
+                query.append((c, value, "isnan"))
+            else:
+                query.append((c, float(value), "<=" if value < medians[c] else ">="))
         key = repr(query)
         if key not in seen and _matches(replica, query) == 1:
             seen.add(key)
@@ -143,22 +168,16 @@ def _singling_out_queries(
     return queries
 
 
-def _matches(frame: pd.DataFrame, query: list[tuple[str, Any, str]]) -> int:
-    mask = np.ones(len(frame), dtype=bool)
-    for column, value, op in query:
-        mask &= _condition(frame, column, value, op)
-    return int(mask.sum())
-
-
 def _singling_out(
     targets: pd.DataFrame, control: pd.DataFrame, replica: pd.DataFrame, numeric: list[str], rng: np.random.Generator
 ) -> dict[str, Any]:
-    queries = _singling_out_queries(replica, numeric, len(control), rng)
+    queries = _singling_out_queries(_columns(replica, numeric), numeric, len(control), rng)
     if not queries:
         return {"risk": 0.0, "ci": [0.0, 0.0], "attacks": 0, "note": "no predicate singles out a replica row"}
-    on_targets = sum(_matches(targets, q) == 1 for q in queries)
-    on_control = sum(_matches(control, q) == 1 for q in queries)
-    return risk_from_counts(on_targets, on_control, len(queries))
+    on_targets, on_control = _columns(targets, numeric), _columns(control, numeric)
+    hits_targets = sum(_matches(on_targets, q) == 1 for q in queries)
+    hits_control = sum(_matches(on_control, q) == 1 for q in queries)
+    return risk_from_counts(hits_targets, hits_control, len(queries))
 
 
 def _linkability(targets: pd.DataFrame, control: pd.DataFrame, replica: pd.DataFrame, encoder: _Encoder) -> dict[str, Any]:

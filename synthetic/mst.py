@@ -47,6 +47,7 @@ class _Compression:
 
     kept: np.ndarray  # old cells kept, in order (new code = position)
     tail: np.ndarray  # old cells merged into the tail cell (new code = len(kept))
+    missing: int  # the missing cell: a tail value is drawn among the others when there are others
 
     @property
     def size(self) -> int:
@@ -62,7 +63,8 @@ class _Compression:
         inside = codes < len(self.kept)
         out[inside] = self.kept[codes[inside]]
         if len(self.tail):
-            out[~inside] = rng.choice(self.tail, size=int((~inside).sum()))
+            present = self.tail[self.tail != self.missing]
+            out[~inside] = rng.choice(present if len(present) else self.tail, size=int((~inside).sum()))
         return out
 
 
@@ -73,7 +75,7 @@ def _one_way(
     compressed noisy counts (the tail cell's is the sum of its cells')."""
     noisy = accountant.gaussian(np.bincount(codes, minlength=domain.size), sigma, "one-way marginals")
     support = noisy >= _SUPPORT_SIGMAS * sigma
-    compression = _Compression(np.flatnonzero(support), np.flatnonzero(~support))
+    compression = _Compression(np.flatnonzero(support), np.flatnonzero(~support), domain.size - 1)
     if not len(compression.tail):
         return compression, LinearMeasurement(noisy, (domain.column,), sigma), noisy
     # The tail cell's noisy count is the sum of its cells' (variance m·σ²): scaled by 1/√m it has σ again.

@@ -66,7 +66,7 @@ def replicate(
         rows: Synthetic rows to sample (of the top parent table when the tables are related; the
             other tables follow at the same scale).
         seed: Sampling seed (also picks the held-out rows).
-        thresholds: Gate pass marks.
+        thresholds: Gate pass marks (default: :meth:`synthetic.GateThresholds.for_synthesizer`).
         holdout_fraction: Share of source rows kept out of fitting (0 ≤ f < 0.5) to measure
             distance to closest record; the gates are measured against the fitted rows. For
             related tables, that share of each root table's rows is held out with every row that
@@ -85,7 +85,7 @@ def replicate(
         InputDataError: Both ``held_out`` and ``holdout_fraction`` given, MST on related tables,
             or bad input (see :meth:`synthetic.Replica.fit`).
     """
-    thresholds = thresholds or GateThresholds()
+    thresholds = thresholds or GateThresholds.for_synthesizer(synthesizer)
     if held_out is not None and holdout_fraction:
         raise InputDataError("give either held_out rows or a holdout_fraction, not both")
     if held_out is not None:

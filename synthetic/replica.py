@@ -20,12 +20,13 @@ import sdv
 from rdt.transformers import OneHotEncoder
 from sdv.single_table import GaussianCopulaSynthesizer
 
+from synthetic.calibrate import calibrate_categories, category_shares
 from synthetic.discretize import column_domains
 from synthetic.errors import InputDataError, SyntheticError
 from synthetic.io import validate_table
 from synthetic.metadata import MetadataSpec, TableSpec
 from synthetic.mst import MstModel
-from synthetic.prepare import merge_rare_categories, one_hot_columns, rare_categories
+from synthetic.prepare import holds_text, merge_rare_categories, one_hot_columns, rare_categories
 from synthetic.regenerate import PiiPlan, plan_pii, regenerate_pii
 
 __all__ = ["DEFAULT_DELTA", "DEFAULT_RARE_MIN_ROWS", "SYNTHESIZERS", "Replica"]
@@ -49,6 +50,7 @@ class Replica:
         rare: dict[str, list[str]],
         columns: list[str],
         source_rows: int,
+        shares: dict[str, dict[str, float]] | None = None,
     ) -> None:
         self.table = table
         self.metadata = metadata
@@ -57,6 +59,7 @@ class Replica:
         self.rare = rare
         self.columns = columns
         self.source_rows = source_rows
+        self.shares = shares or {}
 
     @classmethod
     def fit(
@@ -101,9 +104,13 @@ class Replica:
             model: GaussianCopulaSynthesizer | MstModel = MstModel.fit(
                 prepared, column_domains(prepared, spec, learnable), float(epsilon), delta  # type: ignore[arg-type]
             )
+            shares = {}
         else:
             model = _fitted_copula(table, prepared, metadata, distribution)
-        return cls(table, metadata, model, plan_pii(frame, spec), rare, list(frame.columns), len(frame))
+            text = [c for c in learnable if spec.columns[c].sdtype == "categorical" and holds_text(prepared[c])]
+            shares = category_shares(prepared, text)
+        plans = plan_pii(frame, spec)
+        return cls(table, metadata, model, plans, rare, list(frame.columns), len(frame), shares)
 
     def sample(self, rows: int, seed: int) -> dict[str, pd.DataFrame]:
         """Sample ``rows`` synthetic rows (same seed → same rows) with fresh PII values.
@@ -122,6 +129,7 @@ class Replica:
                 learned = self.synthesizer.sample(num_rows=rows)
             if isinstance(learned, dict):  # SDV 2.x returns {table: frame}
                 learned = learned[self.table]
+            learned = calibrate_categories(learned.reset_index(drop=True), self.shares, np.random.default_rng([seed, 5]))
         frame = regenerate_pii(learned.reset_index(drop=True), self.plans, np.random.default_rng([seed, 7]))
         return {self.table: frame[self.columns]}
 
@@ -138,6 +146,7 @@ class Replica:
             "source_rows": self.source_rows,
             "pii_regenerated": {plan.column: plan.kind for plan in self.plans},
             "rare_categories_merged": {column: len(values) for column, values in self.rare.items()},
+            "category_rates_calibrated": sorted(self.shares),
         }
 
     def save(self, path: Path) -> Path:
