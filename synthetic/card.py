@@ -36,7 +36,7 @@ def _privacy_lines(generator: dict[str, Any] | None) -> list[str]:
         "",
         "## Differential privacy",
         "",
-        f"- **(ε = {_fmt(privacy['epsilon'])}, δ = {privacy['delta']:g})-differentially private** (MST); "
+        f"- **(ε = {privacy['epsilon']:g}, δ = {privacy['delta']:g})-differentially private** (MST); "
         f"ρ-zCDP budget {privacy['rho_budget']:.6g}, spent {privacy['rho_spent']:.6g} (ε spent {privacy['epsilon_spent']:.4f})",
         f"- accountant: {privacy['accountant']}",
         "- budget by step: "

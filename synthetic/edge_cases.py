@@ -8,12 +8,15 @@ tail. For each learned column this measures, in the real training rows and in th
   rows (rare categories count as their merged label, as the replica sees them);
 - ``extreme``: the share of numbers (or dates) outside the real rows' 1st–99th percentiles.
 
-The gate takes the worst ``replica rate / real rate`` (capped at 1) over the cases the real rows
-have, so a replica that smooths an edge case away fails it.
+The gate takes the worst ``(replica rate + 2 standard errors) / real rate`` (capped at 1) over
+the cases the real rows have, so a replica that smooths an edge case away fails it while a
+replica whose rate misses by sampling chance alone does not (the standard error is that of a
+rate at the real rate measured on as many rows as the replica has: √(real · (1 − real) / rows)).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -59,12 +62,13 @@ def edge_case_rates(source: pd.DataFrame, synthetic: pd.DataFrame, spec: TableSp
     return rates
 
 
-def worst_kept_ratio(rates: dict[str, dict[str, list[float]]]) -> tuple[float, str | None]:
-    """The smallest ``replica / real`` rate ratio (capped at 1) and where it is (``column.case``)."""
+def worst_kept_ratio(rates: dict[str, dict[str, list[float]]], replica_rows: int) -> tuple[float, str | None]:
+    """The smallest ``(replica + 2 standard errors) / real`` rate ratio (capped at 1) and where it is (``column.case``)."""
     worst, where = 1.0, None
     for column, cases in rates.items():
         for case, (real, replica) in cases.items():
-            ratio = float(np.clip(replica / real, 0.0, 1.0))
+            allowance = 2.0 * math.sqrt(real * (1.0 - real) / max(replica_rows, 1))
+            ratio = float(np.clip((replica + allowance) / real, 0.0, 1.0))
             if ratio < worst:
                 worst, where = ratio, f"{column}.{case}"
     return round(worst, 6), where
