@@ -36,7 +36,9 @@ NEAR_INFINITE_EPSILON = 1e4
 TARGET = "occupation"
 
 
-def _fit_and_sample(people: pd.DataFrame, metadata: MetadataSpec, rows: int, epsilon: float | None) -> tuple[float, pd.DataFrame]:
+def _fit_and_sample(
+    people: pd.DataFrame, metadata: MetadataSpec, rows: int, epsilon: float | None
+) -> tuple[float, pd.DataFrame]:
     """Wall time of fit + sample, and the replica (MST when ``epsilon`` is given, else GaussianCopula)."""
     start = time.perf_counter()
     if epsilon is None:
@@ -53,7 +55,9 @@ def _quality(train: pd.DataFrame, replica: pd.DataFrame, metadata: MetadataSpec)
     report = QualityReport()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report.generate({"people": train[learned]}, {"people": replica[learned]}, {"tables": {"people": meta}}, verbose=False)
+        report.generate(
+            {"people": train[learned]}, {"people": replica[learned]}, {"tables": {"people": meta}}, verbose=False
+        )
     return float(report.get_score())
 
 

@@ -69,10 +69,12 @@ def privacy_in_plain_words(card: dict[str, Any]) -> tuple[list[str], pd.DataFram
                 f"predicting `{utility['target']}`) on real held-out rows, against {utility['score_real']:.3f} when "
                 f"trained on the real rows: {utility['ratio']:.0%} as useful."
             )
-        for attack, risk in ((info.get("privacy_risks") or {}).items()):
+        for attack, risk in (info.get("privacy_risks") or {}).items():
             if isinstance(risk, dict) and "risk" in risk:
                 name = attack.replace("_", " ")
-                rows.append([f"{table}: {name}", risk["risk"], risk["ci"][0], risk["ci"][1], limits.get(f"{attack}_risk_max")])
+                rows.append(
+                    [f"{table}: {name}", risk["risk"], risk["ci"][0], risk["ci"][1], limits.get(f"{attack}_risk_max")]
+                )
                 sentences.append(
                     f"`{table}`, {name}: an attacker holding the replica does {risk['risk']:.1%} better on the real "
                     f"people it was made from than on people it never saw (95 % interval {risk['ci'][0]:.1%}–{risk['ci'][1]:.1%})."

@@ -11,9 +11,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from synthetic.attacks import attack_risks
     from synthetic.card import render_card_markdown, write_card
     from synthetic.errors import GateFailedError, InputDataError, SyntheticError
-    from synthetic.attacks import attack_risks
     from synthetic.gates import GateThresholds, evaluate_replica
     from synthetic.holdout import split_holdout
     from synthetic.io import read_table, validate_table

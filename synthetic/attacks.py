@@ -83,7 +83,9 @@ class _Encoder:
     def __init__(self, frames: list[pd.DataFrame], numeric: list[str]) -> None:
         joined = pd.concat(frames, ignore_index=True)
         self.numeric = numeric
-        self.ranges = {c: (float(joined[c].min()), float(joined[c].max()) - float(joined[c].min()) or 1.0) for c in numeric}
+        self.ranges = {
+            c: (float(joined[c].min()), float(joined[c].max()) - float(joined[c].min()) or 1.0) for c in numeric
+        }
         self.categories = {
             c: sorted(joined[c].dropna().astype(str).unique()) for c in joined.columns if c not in numeric
         }
@@ -180,7 +182,9 @@ def _singling_out(
     return risk_from_counts(hits_targets, hits_control, len(queries))
 
 
-def _linkability(targets: pd.DataFrame, control: pd.DataFrame, replica: pd.DataFrame, encoder: _Encoder) -> dict[str, Any]:
+def _linkability(
+    targets: pd.DataFrame, control: pd.DataFrame, replica: pd.DataFrame, encoder: _Encoder
+) -> dict[str, Any]:
     columns = list(replica.columns)
     halves = (columns[: len(columns) // 2], columns[len(columns) // 2 :])
 

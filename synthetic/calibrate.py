@@ -23,7 +23,10 @@ _MISSING = "\0missing"  # stands for a missing value while counting
 def category_shares(prepared: pd.DataFrame, columns: list[str]) -> dict[str, dict[str, float]]:
     """Column → value → share of the rows (missing values as their own value)."""
     return {
-        column: {str(k): float(v) for k, v in prepared[column].astype(object).fillna(_MISSING).value_counts(normalize=True).items()}
+        column: {
+            str(k): float(v)
+            for k, v in prepared[column].astype(object).fillna(_MISSING).value_counts(normalize=True).items()
+        }
         for column in columns
     }
 

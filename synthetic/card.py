@@ -36,14 +36,22 @@ def _privacy_lines(generator: dict[str, Any] | None) -> list[str]:
         "",
         "## Differential privacy",
         "",
-        f"- **(ε = {privacy['epsilon']:g}, δ = {privacy['delta']:g})-differentially private** (MST); "
-        f"ρ-zCDP budget {privacy['rho_budget']:.6g}, spent {privacy['rho_spent']:.6g} (ε spent {privacy['epsilon_spent']:.4f})",
+        (
+            f"- **(ε = {privacy['epsilon']:g}, δ = {privacy['delta']:g})-differentially private** (MST); "
+            f"ρ-zCDP budget {privacy['rho_budget']:.6g}, spent {privacy['rho_spent']:.6g} "
+            f"(ε spent {privacy['epsilon_spent']:.4f})"
+        ),
         f"- accountant: {privacy['accountant']}",
         "- budget by step: "
-        + "; ".join(f"{step}: {info['measurements']} × {info['mechanism']}, ρ {info['rho']:.4g}" for step, info in privacy["steps"].items()),
+        + "; ".join(
+            f"{step}: {info['measurements']} × {info['mechanism']}, ρ {info['rho']:.4g}"
+            for step, info in privacy["steps"].items()
+        ),
         "- public domains (from the metadata review): "
         + ", ".join(
-            f"`{c}` [{d['bounds'][0]}, {d['bounds'][1]}] in {d['bins']} bins" if "bounds" in d else f"`{c}` {d['categories']} values"
+            f"`{c}` [{d['bounds'][0]}, {d['bounds'][1]}] in {d['bins']} bins"
+            if "bounds" in d
+            else f"`{c}` {d['categories']} values"
             for c, d in mst["domains"].items()
         ),
     ]
@@ -78,7 +86,9 @@ def _risk_lines(info: dict[str, Any]) -> list[str]:
     if edge:
         lines.append(
             "- edge cases, real → replica rate: "
-            + "; ".join(f"`{c}` {case} {r:.1%} → {s:.1%}" for c, cases in edge.items() for case, (r, s) in cases.items())
+            + "; ".join(
+                f"`{c}` {case} {r:.1%} → {s:.1%}" for c, cases in edge.items() for case, (r, s) in cases.items()
+            )
         )
     return lines
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
 from typing import Any
 
 import numpy as np
-from importlib.metadata import version
 import opendp.prelude as dp
 
 from synthetic.errors import InputDataError, SyntheticError
@@ -109,7 +109,9 @@ class ZcdpAccountant:
         measurement = dp.m.make_noisy_max(
             _COUNTS, dp.linf_distance(T=float), dp.zero_concentrated_divergence(), scale=scale
         )
-        self._charge(step, "exponential (report noisy max, Gumbel)", sensitivity, scale, measurement.map(float(sensitivity)))
+        self._charge(
+            step, "exponential (report noisy max, Gumbel)", sensitivity, scale, measurement.map(float(sensitivity))
+        )
         return int(measurement([float(value) for value in scores]))
 
     def spent_epsilon(self) -> float:

@@ -17,7 +17,6 @@ rate at the real rate measured on as many rows as the replica has: √(real · (
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +35,9 @@ def _numbers(values: pd.Series, sdtype: str) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype(float)
 
 
-def edge_case_rates(source: pd.DataFrame, synthetic: pd.DataFrame, spec: TableSpec) -> dict[str, dict[str, list[float]]]:
+def edge_case_rates(
+    source: pd.DataFrame, synthetic: pd.DataFrame, spec: TableSpec
+) -> dict[str, dict[str, list[float]]]:
     """Column → case → [real rate, replica rate], for the cases the real rows have (see the module)."""
     rates: dict[str, dict[str, list[float]]] = {}
     for column, col in spec.columns.items():

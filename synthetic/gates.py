@@ -244,7 +244,9 @@ def _evaluate_table(
     )
     edge_cases = edge_case_rates(prepared, replica, spec)
     worst_ratio, worst_case = worst_kept_ratio(edge_cases, len(replica))
-    measured = {} if holdout is None or holdout.empty else _privacy_and_utility(source, synthetic, holdout, spec, target, seed)
+    measured = (
+        {} if holdout is None or holdout.empty else _privacy_and_utility(source, synthetic, holdout, spec, target, seed)
+    )
     return {
         **measured,
         "edge_cases": edge_cases,

@@ -24,10 +24,10 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from importlib.metadata import version
 from typing import Any
 
 import jax.numpy as jnp
-from importlib.metadata import version
 import numpy as np
 import pandas as pd
 from mbi import Domain, LinearMeasurement, MarkovRandomField, estimation
@@ -91,12 +91,19 @@ def _pair_counts(a: np.ndarray, b: np.ndarray, size_a: int, size_b: int) -> np.n
 
 
 def _spanning_tree(
-    codes: dict[str, np.ndarray], sizes: dict[str, int], one_way: dict[str, np.ndarray], rho: float, accountant: ZcdpAccountant
+    codes: dict[str, np.ndarray],
+    sizes: dict[str, int],
+    one_way: dict[str, np.ndarray],
+    rho: float,
+    accountant: ZcdpAccountant,
 ) -> list[tuple[str, str]]:
     """The private maximum spanning tree's edges (exponential mechanism per edge, Kruskal order)."""
     columns = list(codes)
     total = max(1.0, float(np.median([values.sum() for values in one_way.values()])))
-    shares = {c: values / values.sum() if values.sum() > 0 else np.full(len(values), 1 / len(values)) for c, values in one_way.items()}
+    shares = {
+        c: values / values.sum() if values.sum() > 0 else np.full(len(values), 1 / len(values))
+        for c, values in one_way.items()
+    }
     weights = {}
     for a, b in itertools.combinations(columns, 2):
         expected = np.outer(shares[a], shares[b]).ravel() * total
@@ -112,7 +119,9 @@ def _spanning_tree(
     edges = []
     for _ in range(len(columns) - 1):
         candidates = [pair for pair in weights if root(pair[0]) != root(pair[1])]
-        chosen = candidates[accountant.exponential(np.array([weights[p] for p in candidates]), epsilon, "spanning tree")]
+        chosen = candidates[
+            accountant.exponential(np.array([weights[p] for p in candidates]), epsilon, "spanning tree")
+        ]
         component[root(chosen[0])] = root(chosen[1])
         edges.append(chosen)
     return edges
@@ -185,7 +194,9 @@ class MstModel:
     def sample(self, rows: int, seed: int) -> pd.DataFrame:
         """``rows`` synthetic rows (same seed → same rows) in the source's value space."""
         state = np.random.get_state()
-        np.random.seed(np.random.SeedSequence([seed, 17]).generate_state(1)[0])  # mbi samples with numpy's global generator
+        np.random.seed(
+            np.random.SeedSequence([seed, 17]).generate_state(1)[0]
+        )  # mbi samples with numpy's global generator
         try:
             sampled = self.model.synthetic_data(rows).to_dict()
         finally:

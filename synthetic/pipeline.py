@@ -105,7 +105,9 @@ def replicate(
         delta=delta,
     )
     synthetic = replica.sample(rows, seed)
-    card = evaluate_replica(train, synthetic, metadata, thresholds=thresholds, holdout=holdout, target=target, seed=seed)
+    card = evaluate_replica(
+        train, synthetic, metadata, thresholds=thresholds, holdout=holdout, target=target, seed=seed
+    )
     card["generator"] = {
         **replica.describe(),
         "seed": seed,

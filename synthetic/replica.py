@@ -102,7 +102,10 @@ class Replica:
         prepared = merge_rare_categories(frame[learnable], rare)
         if synthesizer == "mst":
             model: GaussianCopulaSynthesizer | MstModel = MstModel.fit(
-                prepared, column_domains(prepared, spec, learnable), float(epsilon), delta  # type: ignore[arg-type]
+                prepared,
+                column_domains(prepared, spec, learnable),
+                float(epsilon),
+                delta,  # type: ignore[arg-type]
             )
             shares = {}
         else:
@@ -129,7 +132,9 @@ class Replica:
                 learned = self.synthesizer.sample(num_rows=rows)
             if isinstance(learned, dict):  # SDV 2.x returns {table: frame}
                 learned = learned[self.table]
-            learned = calibrate_categories(learned.reset_index(drop=True), self.shares, np.random.default_rng([seed, 5]))
+            learned = calibrate_categories(
+                learned.reset_index(drop=True), self.shares, np.random.default_rng([seed, 5])
+            )
         frame = regenerate_pii(learned.reset_index(drop=True), self.plans, np.random.default_rng([seed, 7]))
         return {self.table: frame[self.columns]}
 

@@ -52,7 +52,11 @@ def baseline_pipeline(task: str, categorical: list[str], numerical: list[str]) -
     features = ColumnTransformer(
         [
             ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
-            ("numerical", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()), numerical),
+            (
+                "numerical",
+                make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
+                numerical,
+            ),
         ]
     )
     model = LogisticRegression(max_iter=1000) if task == "classification" else Ridge(alpha=1.0)
@@ -88,7 +92,9 @@ def train_synthetic_test_real(
     if column is None or column.pii or column.sdtype in ("id", "datetime"):
         raise InputDataError(f"utility target {target!r} must be a learned categorical, boolean or numerical column")
     if test[target].isna().any():
-        raise InputDataError(f"utility target {target!r} is missing in {int(test[target].isna().sum())} held-out row(s)")
+        raise InputDataError(
+            f"utility target {target!r} is missing in {int(test[target].isna().sum())} held-out row(s)"
+        )
     task = "regression" if column.sdtype == "numerical" else "classification"
     features = [c for c, col in spec.columns.items() if not col.pii and col.sdtype != "id" and c != target]
     categorical = [c for c in features if spec.columns[c].sdtype not in ("numerical", "datetime")]

@@ -33,9 +33,9 @@ from arena.accounts import create_user
 from arena.db import Database
 from arena.settings import Settings
 from hub import hub_command, ops_token, prepare_hub_dir
-from hub.servers import stop_all_servers
 from hub.home_quota import home_mounts, release_homes
 from hub.network import host_if_prefix, remove_firewall
+from hub.servers import stop_all_servers
 from sandboxes import ensure_sandbox_env
 
 __all__ = [
@@ -55,9 +55,9 @@ __all__ = [
     "sandbox_processes",
     "server_api_path",
     "server_url",
+    "spawn",
     "start_hub",
     "start_kernel",
-    "spawn",
     "start_server",
     "stop_hub",
     "wait_for_hub",

@@ -33,8 +33,8 @@ from synthetic import (
 )
 from synthetic.discretize import column_domains
 from synthetic.dp_accounting import epsilon_of_rho
-from synthetic.public_domains import REFERENCE_PEOPLE_DOMAINS, with_public_domains
 from synthetic.mst import MstModel
+from synthetic.public_domains import REFERENCE_PEOPLE_DOMAINS, with_public_domains
 
 PEOPLE = 10_000
 LEARNED = ["sex", "birth_date", "commune_code", "education", "occupation", "monthly_income_vnd"]
@@ -76,7 +76,11 @@ def test_mst_privacy_accounting_equals_opendp(people):
     # OpenDP's accounting of the same mechanisms, composed.
     counts = dp.vector_domain(dp.atom_domain(T=float, nan=False))
     gaussians = dp.c.make_composition(
-        [dp.m.make_gaussian(counts, dp.l2_distance(T=float), scale=c.scale) for c in charges if c.mechanism == "gaussian"]
+        [
+            dp.m.make_gaussian(counts, dp.l2_distance(T=float), scale=c.scale)
+            for c in charges
+            if c.mechanism == "gaussian"
+        ]
     )
     noisy_maxes = dp.c.make_composition(
         [
@@ -105,12 +109,16 @@ def test_dp_people_replica_at_epsilon_1_passes_the_readme_gates(people):
     )
 
     assert card["passed"], {name: gate for name, gate in card["gates"].items() if not gate["passed"]}
-    assert {"tstr_ratio", "singling_out_risk", "linkability_risk", "inference_risk", "edge_cases_kept"} <= set(card["gates"])
+    assert {"tstr_ratio", "singling_out_risk", "linkability_risk", "inference_risk", "edge_cases_kept"} <= set(
+        card["gates"]
+    )
     privacy = card["generator"]["mst"]["privacy"]
     assert privacy["epsilon"] == 1.0 and privacy["delta"] == 1e-9
     assert privacy["epsilon_spent"] == pytest.approx(1.0, rel=1e-6)
     assert card["generator"]["mst"]["domains"]["monthly_income_vnd"] == {
-        "kind": "numerical", "bounds": [0.0, 60_000_000.0], "bins": 20
+        "kind": "numerical",
+        "bounds": [0.0, 60_000_000.0],
+        "bins": 20,
     }
     assert card["generator"]["mst"]["data_derived_domains"] == ["commune_code"]
     replica = synthetic["people"]
@@ -132,8 +140,20 @@ def test_mst_needs_public_bounds_and_a_budget(people, tmp_path):
         Replica.fit({"people": people.head(200)}, metadata, synthesizer="mst")
     result = CliRunner().invoke(
         app,
-        ["replicate", str(tmp_path / "people.parquet"), "--metadata", str(tmp_path / "meta.yaml"), "--rows", "50",
-         "--out", str(tmp_path / "rep"), "--synthesizer", "mst", "--epsilon", "1"],
+        [
+            "replicate",
+            str(tmp_path / "people.parquet"),
+            "--metadata",
+            str(tmp_path / "meta.yaml"),
+            "--rows",
+            "50",
+            "--out",
+            str(tmp_path / "rep"),
+            "--synthesizer",
+            "mst",
+            "--epsilon",
+            "1",
+        ],
     )
     assert isinstance(result.exception, InputDataError) and "has no public bounds" in str(result.exception)
 
@@ -178,13 +198,24 @@ def test_tstr_equals_a_plain_scikit_learn_script(people):
         return out
 
     def score(rows: pd.DataFrame) -> float:
-        model = Pipeline([
-            ("features", ColumnTransformer([
-                ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
-                ("numerical", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()), numerical),
-            ])),
-            ("model", LogisticRegression(max_iter=1000)),
-        ]).fit(features(rows), rows["occupation"])
+        model = Pipeline(
+            [
+                (
+                    "features",
+                    ColumnTransformer(
+                        [
+                            ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
+                            (
+                                "numerical",
+                                make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
+                                numerical,
+                            ),
+                        ]
+                    ),
+                ),
+                ("model", LogisticRegression(max_iter=1000)),
+            ]
+        ).fit(features(rows), rows["occupation"])
         return f1_score(test["occupation"], model.predict(features(test)), average="macro")
 
     assert result["score_replica"] == round(score(replica), 6)
@@ -208,7 +239,9 @@ def test_copula_replica_keeps_edge_cases_at_real_rates(people):
     smoothed.loc[smoothed["occupation"].isin(common[common < 0.05].index), "occupation"] = common.index[0]
     from synthetic import evaluate_replica
 
-    assert not evaluate_replica({"people": source}, {"people": smoothed}, metadata)["gates"]["edge_cases_kept"]["passed"]
+    assert not evaluate_replica({"people": source}, {"people": smoothed}, metadata)["gates"]["edge_cases_kept"][
+        "passed"
+    ]
 
 
 def test_metadata_yaml_round_trips_bounds(tmp_path: Path, people):

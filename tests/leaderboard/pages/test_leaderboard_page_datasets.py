@@ -37,7 +37,9 @@ def test_a_dp_dataset_shows_epsilon_utility_and_risks_in_plain_words(open_app, s
     from tests.leaderboard.test_leaderboard_datasets import DP_CARD
 
     with seeded.database.session() as session:
-        session.add(Dataset(name="people-dp", version=1, checksum="d" * 64, rows=2000, card=DP_CARD, gates=DP_CARD["gates"]))
+        session.add(
+            Dataset(name="people-dp", version=1, checksum="d" * 64, rows=2000, card=DP_CARD, gates=DP_CARD["gates"])
+        )
 
     app = open_app("alice", page="datasets")
 
