@@ -77,15 +77,21 @@ def risk_from_counts(target_successes: int, control_successes: int, attacks: int
     }
 
 
+def _range(values: pd.Series) -> tuple[float, float]:
+    """(low, span) of a numeric column; (0, 1) when it has no spread or no value."""
+    low, high = float(values.min()), float(values.max())
+    if not (math.isfinite(low) and math.isfinite(high)) or high == low:
+        return (low if math.isfinite(low) else 0.0), 1.0
+    return low, high - low
+
+
 class _Encoder:
     """Rows → points for the Gower-like L1 distance (fitted on all three tables' columns)."""
 
     def __init__(self, frames: list[pd.DataFrame], numeric: list[str]) -> None:
         joined = pd.concat(frames, ignore_index=True)
         self.numeric = numeric
-        self.ranges = {
-            c: (float(joined[c].min()), float(joined[c].max()) - float(joined[c].min()) or 1.0) for c in numeric
-        }
+        self.ranges = {c: _range(pd.to_numeric(joined[c])) for c in numeric}
         self.categories = {
             c: sorted(joined[c].dropna().astype(str).unique()) for c in joined.columns if c not in numeric
         }

@@ -209,7 +209,9 @@ def _privacy_and_utility(
         for column in learned:
             if column not in numeric:
                 frame[column] = frame[column].mask(frame[column] == MISSING_LABEL)
-    result: dict[str, Any] = {"privacy_risks": attack_risks(*frames, numeric=numeric, seed=seed)}
+    result: dict[str, Any] = {}
+    if len(learned) >= 2:  # the attacks need a secret and something known (linkability: two halves)
+        result["privacy_risks"] = attack_risks(*frames, numeric=numeric, seed=seed)
     if target is not None and target in spec.columns:
         result["utility"] = train_synthetic_test_real(source, synthetic, holdout, spec, target)
     return result

@@ -82,8 +82,8 @@ def replicate(
         (replica tables, card) — the card includes the generator description and seed.
 
     Raises:
-        InputDataError: Both ``held_out`` and ``holdout_fraction`` given, MST on related tables,
-            or bad input (see :meth:`synthetic.Replica.fit`).
+        InputDataError: Both ``held_out`` and ``holdout_fraction`` given, a target without held-out
+            rows, MST on related tables, or bad input (see :meth:`synthetic.Replica.fit`).
     """
     thresholds = thresholds or GateThresholds.for_synthesizer(synthesizer)
     if held_out is not None and holdout_fraction:
@@ -92,6 +92,10 @@ def replicate(
         train, holdout = tables, held_out
     else:
         train, holdout = split_holdout(tables, metadata, holdout_fraction, seed)
+    if target is not None and not any(len(frame) for frame in holdout.values()):
+        raise InputDataError(
+            f"utility target {target!r} needs real rows held out to test on: give a holdout fraction (--holdout)"
+        )
     if len(tables) > 1:
         if synthesizer != "gaussian_copula":
             raise InputDataError(f"the {synthesizer} synthesizer replicates one table; related tables use HMA")

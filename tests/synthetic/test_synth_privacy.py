@@ -138,6 +138,8 @@ def test_mst_needs_public_bounds_and_a_budget(people, tmp_path):
         Replica.fit({"people": people.head(200)}, metadata, synthesizer="mst", epsilon=1.0)
     with pytest.raises(InputDataError, match="needs a privacy budget"):
         Replica.fit({"people": people.head(200)}, metadata, synthesizer="mst")
+    with pytest.raises(InputDataError, match="needs real rows held out"):
+        replicate({"people": people.head(200)}, metadata, 50, 1, target="occupation")
     result = CliRunner().invoke(
         app,
         [
