@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "hub"))
 
-import harness  # noqa: E402
+import harness
 
 __all__ = ["Run", "main", "measure", "percentile", "summary_row"]
 

@@ -80,10 +80,40 @@ def replicate_command(
             "(related tables: of each root table's rows, with their child rows).",
         ),
     ] = 0.0,
+    synthesizer: Annotated[
+        str,
+        typer.Option(
+            "--synthesizer",
+            help="gaussian_copula (SDV) or mst (differentially private; needs --epsilon and public "
+            "bounds for numerical/datetime columns in the metadata).",
+        ),
+    ] = "gaussian_copula",
+    epsilon: Annotated[float | None, typer.Option("--epsilon", help="Privacy loss ε of an mst replica.")] = None,
+    delta: Annotated[
+        float | None, typer.Option("--delta", help="δ of an mst replica (well below 1 / rows; default 1e-9).")
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="Column for train-on-synthetic / test-on-real utility (measured with --holdout > 0).",
+        ),
+    ] = None,
 ) -> None:
     """Fit a replica, sample it, evaluate the gates and write tables + card."""
     spec = synthetic.read_metadata_yaml(metadata)
-    tables, card = synthetic.replicate(_read(inputs), spec, rows, seed, holdout_fraction=holdout)
+    options = {"delta": delta} if delta is not None else {}
+    tables, card = synthetic.replicate(
+        _read(inputs),
+        spec,
+        rows,
+        seed,
+        holdout_fraction=holdout,
+        synthesizer=synthesizer,
+        epsilon=epsilon,
+        target=target,
+        **options,
+    )
     synthetic.write_replica_dir(out, tables, card)
     for name, gate in card["gates"].items():
         typer.echo(

@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from synthetic.attacks import attack_risks
     from synthetic.card import (
         DECLARED_PUBLIC,
         SYNTHETIC_REPLICA,
@@ -28,9 +29,11 @@ if TYPE_CHECKING:
     from synthetic.publish import publish_dataset
     from synthetic.reference import generate_reference
     from synthetic.related import RelatedReplica
-    from synthetic.replica import Replica
+    from synthetic.replica import DEFAULT_DELTA, Replica
+    from synthetic.utility import baseline_pipeline, train_synthetic_test_real
 
 _HOMES = {
+    "synthetic.attacks": ("attack_risks",),
     "synthetic.card": (
         "DECLARED_PUBLIC",
         "SYNTHETIC_REPLICA",
@@ -48,7 +51,8 @@ _HOMES = {
     "synthetic.publish": ("publish_dataset",),
     "synthetic.reference": ("generate_reference",),
     "synthetic.related": ("RelatedReplica",),
-    "synthetic.replica": ("Replica",),
+    "synthetic.replica": ("DEFAULT_DELTA", "Replica"),
+    "synthetic.utility": ("baseline_pipeline", "train_synthetic_test_real"),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 

@@ -57,6 +57,73 @@ def _dcr_line(dcr: dict[str, Any] | None) -> str:
     )
 
 
+def _privacy_lines(generator: dict[str, Any] | None) -> list[str]:
+    """The differential-privacy statement of an MST replica (none for other synthesizers)."""
+    mst = (generator or {}).get("mst")
+    if not mst:
+        return []
+    privacy = mst["privacy"]
+    lines = [
+        "",
+        "## Differential privacy",
+        "",
+        (
+            f"- **(ε = {privacy['epsilon']:g}, δ = {privacy['delta']:g})-differentially private** (MST); "
+            f"ρ-zCDP budget {privacy['rho_budget']:.6g}, spent {privacy['rho_spent']:.6g} "
+            f"(ε spent {privacy['epsilon_spent']:.4f})"
+        ),
+        f"- accountant: {privacy['accountant']}",
+        "- budget by step: "
+        + "; ".join(
+            f"{step}: {info['measurements']} × {info['mechanism']}, ρ {info['rho']:.4g}"
+            for step, info in privacy["steps"].items()
+        ),
+        "- public domains (from the metadata review): "
+        + ", ".join(
+            f"`{c}` [{d['bounds'][0]}, {d['bounds'][1]}] in {d['bins']} bins"
+            if "bounds" in d
+            else f"`{c}` {d['categories']} values"
+            for c, d in mst["domains"].items()
+        ),
+    ]
+    if mst.get("data_derived_domains"):
+        lines.append(
+            "- categories taken from the data (not covered by the guarantee; list them in the review to cover them): "
+            + ", ".join(f"`{c}`" for c in mst["data_derived_domains"])
+        )
+    return lines
+
+
+def _risk_lines(info: dict[str, Any]) -> list[str]:
+    """Utility (TSTR), attack risks and edge-case rates of one table."""
+    lines = []
+    utility = info.get("utility")
+    if utility:
+        lines.append(
+            f"- train on synthetic, test on real (`{utility['target']}`, {utility['metric']} on {utility['test_rows']} "
+            f"held-out real rows): replica {_fmt(utility['score_replica'])}, real {_fmt(utility['score_real'])}, "
+            f"ratio {_fmt(utility['ratio'])}"
+        )
+    risks = info.get("privacy_risks")
+    if risks:
+        lines.append(f"- attack risks (excess over {risks['targets']} held-out control rows, 95 % interval):")
+        for attack in ("singling_out", "linkability", "inference"):
+            risk = risks[attack]
+            where = f", riskiest secret `{risk['secret']}`" if "secret" in risk else ""
+            lines.append(
+                f"  - {attack.replace('_', ' ')}: {_fmt(risk['risk'])} [{_fmt(risk['ci'][0])}, {_fmt(risk['ci'][1])}]{where}"
+            )
+    edge = info.get("edge_cases")
+    if edge:
+        lines.append(
+            "- edge cases, real → replica rate: "
+            + "; ".join(
+                f"`{c}` {case} {r:.1%} → {s:.1%}" for c, cases in edge.items() for case, (r, s) in cases.items()
+            )
+        )
+    return lines
+
+
 def render_card_markdown(card: dict[str, Any], title: str = "Synthetic replica") -> str:
     """Render a card as a Markdown page."""
     verdict = "PASSED" if card.get("passed") else "FAILED"
@@ -82,6 +149,7 @@ def render_card_markdown(card: dict[str, Any], title: str = "Synthetic replica")
             + ", ".join(f"({k}: {_fmt(v)})" for k, v in info.get("quality_properties", {}).items()),
             f"- new-row synthesis: {_fmt(info['new_row_synthesis'])}",
             _dcr_line(info.get("distance_to_closest_record")),
+            *_risk_lines(info),
             "- PII columns (never learned, regenerated): "
             + (", ".join(f"`{c}`" for c in info["pii_columns"]) or "none"),
             "- rare categories merged into `"
@@ -94,6 +162,7 @@ def render_card_markdown(card: dict[str, Any], title: str = "Synthetic replica")
         ]
         lines += [f"| {column} | {_fmt(score)} |" for column, score in info.get("column_quality", {}).items()]
     generator = card.get("generator")
+    lines += _privacy_lines(generator)
     if generator:
         lines += ["", "## Generator", "", "```json", json.dumps(generator, indent=2, ensure_ascii=False), "```"]
     return "\n".join(lines) + "\n"

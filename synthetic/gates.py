@@ -8,6 +8,12 @@ held out — SDMetrics DCROverfittingProtection, corrected for the training set 
 the held-out one (replica rows must not sit closer to the training rows than chance would put
 them, ≥ 0.25; a copy scores 0), and — for related tables — foreign keys without a parent
 row (= 0). The result is a dataset card (see :mod:`synthetic.card`).
+
+Three more families (see the README's "Privacy and utility on the card"): edge cases kept at
+their real rates (:mod:`synthetic.edge_cases`, always); and, when real rows were held out, the
+attack-based singling-out, linkability and inference risks (:mod:`synthetic.attacks`, the
+held-out rows as the control) and — when a utility target is named — train-on-synthetic /
+test-on-real utility (:mod:`synthetic.utility`).
 """
 
 from __future__ import annotations
@@ -22,12 +28,19 @@ from sdmetrics.reports import DiagnosticReport, QualityReport
 from sdmetrics.single_table import DCROverfittingProtection, NewRowSynthesis
 
 from synthetic.card import SYNTHETIC_REPLICA
+from synthetic.attacks import attack_risks
+from synthetic.edge_cases import edge_case_rates, worst_kept_ratio
 from synthetic.errors import InputDataError
 from synthetic.metadata import IDENTIFYING_KINDS, MetadataSpec, TableSpec
 from synthetic.prepare import RARE_LABEL, merge_rare_categories, rare_categories
 from synthetic.related import foreign_key_orphans
+from synthetic.utility import MISSING_LABEL, model_frame, train_synthetic_test_real
 
-__all__ = ["GateThresholds", "evaluate_replica"]
+__all__ = ["DP_DIAGNOSTIC_MIN", "DP_NEW_ROW_SYNTHESIS_MIN", "GateThresholds", "evaluate_replica"]
+
+#: Diagnostic and new-row pass marks of a differentially private replica (see :meth:`GateThresholds.for_synthesizer`).
+DP_DIAGNOSTIC_MIN = 0.95
+DP_NEW_ROW_SYNTHESIS_MIN = 0.95
 
 
 class GateThresholds(BaseModel):
@@ -49,6 +62,42 @@ class GateThresholds(BaseModel):
         "when both sets have the same size. A copy of the training rows scores 0.",
     )
     foreign_key_orphans_max: int = Field(0, ge=0, description="Replica foreign keys with no parent row.")
+    tstr_ratio_min: float = Field(
+        0.5,
+        ge=0,
+        description="Train-on-synthetic / test-on-real: the baseline model's score when trained on the replica "
+        "÷ its score when trained on the real rows, both on real held-out rows (gated when measured).",
+    )
+    singling_out_risk_max: float = Field(
+        0.08, ge=0, le=1, description="Singling-out risk (Giomi et al. 2023; excess over the held-out control)."
+    )
+    linkability_risk_max: float = Field(
+        0.05, ge=0, le=1, description="Linkability risk (Giomi et al. 2023; excess over the held-out control)."
+    )
+    inference_risk_max: float = Field(
+        0.15, ge=0, le=1, description="Attribute-inference risk of the riskiest column (excess over the control)."
+    )
+    edge_case_ratio_min: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Worst (replica rate + 2 standard errors) ÷ real rate of missing values, uncommon "
+        "categories and extreme values.",
+    )
+
+    @classmethod
+    def for_synthesizer(cls, synthesizer: str) -> GateThresholds:
+        """Default pass marks for a synthesizer.
+
+        A differentially private one (``mst``) samples within the public bounds, which are wider
+        than the real (private) minimum and maximum, so a few of its values fall outside the real
+        range and its diagnostic (validity) score is just under 1; and its guarantee bounds what any
+        row can reveal, so "new-row synthesis" only counts coincidences of common values, which
+        fresh real rows show too (2–3 % of held-out people match a training person), so 0.95.
+        """
+        if synthesizer == "mst":
+            return cls(diagnostic_min=DP_DIAGNOSTIC_MIN, new_row_synthesis_min=DP_NEW_ROW_SYNTHESIS_MIN)
+        return cls()
 
 
 def _gate(value: float, threshold: float, op: str) -> dict[str, Any]:
@@ -145,6 +194,30 @@ def _distance_to_closest_record(
     }
 
 
+def _privacy_and_utility(
+    source: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame,
+    spec: TableSpec,
+    target: str | None,
+    seed: int,
+) -> dict[str, Any]:
+    """Attack-based risks (held-out rows as the control) and, with a target, TSTR utility."""
+    learned = [c for c, col in spec.columns.items() if not col.pii and col.sdtype != "id"]
+    numeric = [c for c in learned if spec.columns[c].sdtype in ("numerical", "datetime")]
+    frames = [model_frame(frame, spec, learned) for frame in (source, synthetic, holdout)]
+    for frame in frames:  # the attacks compare values, so text missing values go back to missing
+        for column in learned:
+            if column not in numeric:
+                frame[column] = frame[column].mask(frame[column] == MISSING_LABEL)
+    result: dict[str, Any] = {}
+    if len(learned) >= 2:  # the attacks need a secret and something known (linkability: two halves)
+        result["privacy_risks"] = attack_risks(*frames, numeric=numeric, seed=seed)
+    if target is not None and target in spec.columns:
+        result["utility"] = train_synthetic_test_real(source, synthetic, holdout, spec, target)
+    return result
+
+
 def _evaluate_table(
     table: str,
     source: pd.DataFrame,
@@ -152,6 +225,8 @@ def _evaluate_table(
     spec: TableSpec,
     thresholds: GateThresholds,
     holdout: pd.DataFrame | None,
+    target: str | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     missing = [c for c in spec.columns if c not in synthetic.columns]
     if missing:
@@ -170,7 +245,15 @@ def _evaluate_table(
         if holdout is None or holdout.empty
         else _distance_to_closest_record(table, source, synthetic, holdout, meta)
     )
+    edge_cases = edge_case_rates(prepared, replica, spec)
+    worst_ratio, worst_case = worst_kept_ratio(edge_cases, len(replica))
+    measured = (
+        {} if holdout is None or holdout.empty else _privacy_and_utility(source, synthetic, holdout, spec, target, seed)
+    )
     return {
+        **measured,
+        "edge_cases": edge_cases,
+        "edge_case_worst": {"ratio": worst_ratio, "case": worst_case},
         "distance_to_closest_record": dcr,
         "source_rows": len(source),
         "synthetic_rows": len(synthetic),
@@ -188,6 +271,28 @@ def _evaluate_table(
     }
 
 
+def _privacy_and_utility_gates(tables: dict[str, Any], thresholds: GateThresholds) -> dict[str, dict[str, Any]]:
+    """Gates on the edge cases, the attack risks and TSTR utility (worst table; those measured)."""
+    gates = {
+        "edge_cases_kept": _gate(
+            min(t["edge_case_worst"]["ratio"] for t in tables.values()), thresholds.edge_case_ratio_min, ">="
+        )
+    }
+    risks = [t["privacy_risks"] for t in tables.values() if "privacy_risks" in t]
+    limits = {
+        "singling_out": thresholds.singling_out_risk_max,
+        "linkability": thresholds.linkability_risk_max,
+        "inference": thresholds.inference_risk_max,
+    }
+    for attack, limit in limits.items():
+        if risks:
+            gates[f"{attack}_risk"] = _gate(max(r[attack]["risk"] for r in risks), limit, "<=")
+    ratios = [t["utility"]["ratio"] for t in tables.values() if "utility" in t]
+    if ratios:
+        gates["tstr_ratio"] = _gate(min(r if r is not None else 0.0 for r in ratios), thresholds.tstr_ratio_min, ">=")
+    return gates
+
+
 def evaluate_replica(
     source: dict[str, pd.DataFrame],
     synthetic: dict[str, pd.DataFrame],
@@ -195,6 +300,8 @@ def evaluate_replica(
     *,
     thresholds: GateThresholds | None = None,
     holdout: dict[str, pd.DataFrame] | None = None,
+    target: str | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Evaluate a replica against its source and return its dataset card.
 
@@ -204,7 +311,11 @@ def evaluate_replica(
         metadata: The reviewed metadata the replica was fitted with.
         thresholds: Gate pass marks (defaults: :class:`GateThresholds`).
         holdout: Source rows kept out of fitting; when given, SDMetrics' distance-to-closest-record
-            overfitting protection is measured per table and gated (worst table).
+            overfitting protection is measured per table and gated (worst table), and so are
+            the singling-out, linkability and inference risks (the held-out rows as the control).
+        target: A column to predict: with held-out rows, train-on-synthetic / test-on-real
+            utility is measured on the tables that have it and gated (worst table).
+        seed: Seed of the attacks (same seed → same risks).
 
     Returns:
         The card dict: ``gates`` (name → value, threshold, op, passed), ``passed``, per-table
@@ -221,7 +332,7 @@ def evaluate_replica(
         if table not in metadata.tables:
             raise InputDataError(f"table {table!r} is not described in the metadata")
         tables[table] = _evaluate_table(
-            table, frame, synthetic[table], metadata.tables[table], thresholds, (holdout or {}).get(table)
+            table, frame, synthetic[table], metadata.tables[table], thresholds, (holdout or {}).get(table), target, seed
         )
     worst = {
         "diagnostic": min(t["diagnostic"] for t in tables.values()),
@@ -240,6 +351,7 @@ def evaluate_replica(
     dcr = [t["distance_to_closest_record"]["score"] for t in tables.values() if t["distance_to_closest_record"]]
     if dcr:
         gates["dcr_overfitting_protection"] = _gate(min(dcr), thresholds.dcr_overfitting_protection_min, ">=")
+    gates.update(_privacy_and_utility_gates(tables, thresholds))
     orphans = foreign_key_orphans(synthetic, metadata.relationships)
     if orphans:
         gates["foreign_key_orphans"] = _gate(sum(orphans.values()), thresholds.foreign_key_orphans_max, "<=")

@@ -44,12 +44,22 @@ _FAMILY = {f[0] for f in FAMILY_NAMES} | {f[1] for f in FAMILY_NAMES} | set(RARE
 
 
 class ColumnSpec(BaseModel):
-    """One column: its SDV sdtype, whether it is PII (never learned) and how PII is regenerated."""
+    """One column: its SDV sdtype, whether it is PII (never learned) and how PII is regenerated.
+
+    ``bounds``, ``bins`` and ``categories`` are the public domain a differentially private
+    replica (``--synthesizer mst``) needs, written by the organiser in the review (never taken from
+    the data): the bounds and bin count of a numerical or datetime column, the list of values of a
+    categorical one (optional: without it the values present in the data are used, and the card
+    says so).
+    """
 
     sdtype: str
     pii: bool = False
     pii_kind: PiiKind | None = None
     key: Literal["primary", "foreign"] | None = None
+    bounds: tuple[float, float] | tuple[str, str] | None = None
+    bins: int | None = Field(None, ge=2, le=1000)
+    categories: list[str] | None = None
 
 
 class TableSpec(BaseModel):
@@ -215,6 +225,8 @@ _HEADER = (
     "#   sdtype: categorical | numerical | datetime | boolean | id\n"
     "#   pii: true  -> never learned; regenerated after sampling as pii_kind\n"
     "#   pii_kind: id | name | company | cccd | phone | tax_code | email | text\n"
+    "#   bounds: [low, high], bins: N  -> public domain of a numerical/datetime column (needed by\n"
+    "#     --synthesizer mst); categories: [...] -> public values of a categorical column (optional)\n"
 )
 
 

@@ -21,7 +21,7 @@ from synthetic.holdout import split_holdout
 from synthetic.io import read_table, source_name
 from synthetic.metadata import MetadataSpec
 from synthetic.related import RelatedReplica
-from synthetic.replica import Replica
+from synthetic.replica import DEFAULT_DELTA, Replica
 
 __all__ = ["read_replica_dir", "read_tables", "replicate", "write_replica_dir"]
 
@@ -49,11 +49,16 @@ def replicate(
     *,
     thresholds: GateThresholds | None = None,
     holdout_fraction: float = 0.0,
+    synthesizer: str = "gaussian_copula",
+    epsilon: float | None = None,
+    delta: float = DEFAULT_DELTA,
+    target: str | None = None,
+    held_out: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Fit a replica of ``tables``, sample ``rows`` rows and evaluate it.
 
-    One table is fitted with :class:`synthetic.Replica` (GaussianCopula); 2–5 tables linked by the
-    metadata's relationships with :class:`synthetic.RelatedReplica` (HMA).
+    One table is fitted with :class:`synthetic.Replica` (GaussianCopula, or differentially private
+    MST); 2–5 tables linked by the metadata's relationships with :class:`synthetic.RelatedReplica` (HMA).
 
     Args:
         tables: Table name → source DataFrame.
@@ -61,23 +66,59 @@ def replicate(
         rows: Synthetic rows to sample (of the top parent table when the tables are related; the
             other tables follow at the same scale).
         seed: Sampling seed (also picks the held-out rows).
-        thresholds: Gate pass marks.
+        thresholds: Gate pass marks (default: :meth:`synthetic.GateThresholds.for_synthesizer`).
         holdout_fraction: Share of source rows kept out of fitting (0 ≤ f < 0.5) to measure
             distance to closest record; the gates are measured against the fitted rows. For
             related tables, that share of each root table's rows is held out with every row that
             descends from them (see :func:`synthetic.holdout.split_holdout`).
+        synthesizer: ``gaussian_copula`` or ``mst`` (differentially private; one table only).
+        epsilon: ε of an MST replica.
+        delta: δ of an MST replica.
+        target: Column for train-on-synthetic / test-on-real utility (measured when rows are held out).
+        held_out: Real rows the caller kept out of ``tables`` (table → rows, e.g. a challenge's
+            test rows): used like ``holdout_fraction``'s rows (then leave that at 0).
 
     Returns:
         (replica tables, card) — the card includes the generator description and seed.
+
+    Raises:
+        InputDataError: Both ``held_out`` and ``holdout_fraction`` given, a target without held-out
+            rows, MST on related tables, or bad input (see :meth:`synthetic.Replica.fit`).
     """
-    thresholds = thresholds or GateThresholds()
-    train, holdout = split_holdout(tables, metadata, holdout_fraction, seed)
+    thresholds = thresholds or GateThresholds.for_synthesizer(synthesizer)
+    if held_out is not None and holdout_fraction:
+        raise InputDataError("give either held_out rows or a holdout_fraction, not both")
+    if held_out is not None:
+        train, holdout = tables, held_out
+    else:
+        train, holdout = split_holdout(tables, metadata, holdout_fraction, seed)
+    if target is not None and not any(len(frame) for frame in holdout.values()):
+        raise InputDataError(
+            f"utility target {target!r} needs real rows held out to test on: give a holdout fraction (--holdout)"
+        )
     if len(tables) > 1:
+        if synthesizer != "gaussian_copula":
+            raise InputDataError(f"the {synthesizer} synthesizer replicates one table; related tables use HMA")
         return _replicate_related(train, holdout, metadata, rows, seed, thresholds, holdout_fraction)
-    replica = Replica.fit(train, metadata, rare_min_rows=thresholds.rare_category_min_rows)
+    replica = Replica.fit(
+        train,
+        metadata,
+        rare_min_rows=thresholds.rare_category_min_rows,
+        synthesizer=synthesizer,
+        epsilon=epsilon,
+        delta=delta,
+    )
     synthetic = replica.sample(rows, seed)
-    card = evaluate_replica(train, synthetic, metadata, thresholds=thresholds, holdout=holdout)
-    card["generator"] = {**replica.describe(), "seed": seed, "rows": rows, "holdout_fraction": holdout_fraction}
+    card = evaluate_replica(
+        train, synthetic, metadata, thresholds=thresholds, holdout=holdout, target=target, seed=seed
+    )
+    card["generator"] = {
+        **replica.describe(),
+        "seed": seed,
+        "rows": rows,
+        "holdout_fraction": holdout_fraction,
+        "held_out_rows": {name: len(frame) for name, frame in holdout.items()},
+    }
     return synthetic, card
 
 

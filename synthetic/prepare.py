@@ -15,7 +15,7 @@ import pandas as pd
 from synthetic.errors import InputDataError
 from synthetic.metadata import TableSpec
 
-__all__ = ["ONE_HOT_MAX", "RARE_LABEL", "merge_rare_categories", "one_hot_columns", "rare_categories"]
+__all__ = ["ONE_HOT_MAX", "RARE_LABEL", "holds_text", "merge_rare_categories", "one_hot_columns", "rare_categories"]
 
 RARE_LABEL = "(other)"
 #: Categorical columns with at most this many values are one-hot encoded before a copula sees them.
@@ -45,7 +45,7 @@ def merge_rare_categories(frame: pd.DataFrame, rare: dict[str, list[str]]) -> pd
     out = frame.copy()
     for column, values in rare.items():
         mask = out[column].astype(str).isin(values) & out[column].notna()
-        if mask.any() and not _holds_text(out[column]):
+        if mask.any() and not holds_text(out[column]):
             raise InputDataError(
                 f"column {column!r} ({out[column].dtype}) is categorical with {len(values)} rare value(s) "
                 f"(e.g. {values[0]!r}) that cannot be merged into {RARE_LABEL!r} without mixing text into "
@@ -69,6 +69,6 @@ def one_hot_columns(prepared: pd.DataFrame, spec: TableSpec) -> list[str]:
     ]
 
 
-def _holds_text(values: pd.Series) -> bool:
+def holds_text(values: pd.Series) -> bool:
     """True when every non-null value is a string (numbers, booleans and dates are not)."""
     return bool(values.dropna().astype(object).map(lambda value: isinstance(value, str)).all())

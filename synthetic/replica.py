@@ -1,8 +1,10 @@
-"""A synthetic replica of a source table: fit an SDV GaussianCopula, sample, regenerate PII.
+"""A synthetic replica of a source table: fit a synthesizer, sample, regenerate PII.
 
-PII columns are dropped before fitting (the model never sees them) and regenerated after
-sampling; rare categories are merged before fitting. Related tables are replicated by
-:class:`synthetic.RelatedReplica` (HMA).
+Two synthesizers: an SDV GaussianCopula (the default), or MST (``synthesizer="mst"``), which is
+differentially private at the (ε, δ) given (see :mod:`synthetic.mst`). PII columns are dropped
+before fitting (the model never sees them) and regenerated after sampling; rare categories are
+merged before fitting (for MST: in categorical columns whose values the review does not list).
+Related tables are replicated by :class:`synthetic.RelatedReplica` (HMA).
 """
 
 from __future__ import annotations
@@ -18,15 +20,21 @@ import sdv
 from rdt.transformers import OneHotEncoder
 from sdv.single_table import GaussianCopulaSynthesizer
 
+from synthetic.calibrate import calibrate_categories, category_shares
+from synthetic.discretize import column_domains
 from synthetic.errors import InputDataError, SyntheticError
 from synthetic.io import validate_table
 from synthetic.metadata import MetadataSpec, TableSpec
-from synthetic.prepare import merge_rare_categories, one_hot_columns, rare_categories
+from synthetic.mst import MstModel
+from synthetic.prepare import holds_text, merge_rare_categories, one_hot_columns, rare_categories
 from synthetic.regenerate import PiiPlan, plan_pii, regenerate_pii
 
-__all__ = ["DEFAULT_RARE_MIN_ROWS", "Replica"]
+__all__ = ["DEFAULT_DELTA", "DEFAULT_RARE_MIN_ROWS", "SYNTHESIZERS", "Replica"]
 
 DEFAULT_RARE_MIN_ROWS = 10
+SYNTHESIZERS = ("gaussian_copula", "mst")
+#: δ of a DP replica when none is given (well below 1 / rows for any national table).
+DEFAULT_DELTA = 1e-9
 _FORMAT = 1
 
 
@@ -37,11 +45,12 @@ class Replica:
         self,
         table: str,
         metadata: MetadataSpec,
-        synthesizer: GaussianCopulaSynthesizer,
+        synthesizer: GaussianCopulaSynthesizer | MstModel,
         plans: list[PiiPlan],
         rare: dict[str, list[str]],
         columns: list[str],
         source_rows: int,
+        shares: dict[str, dict[str, float]] | None = None,
     ) -> None:
         self.table = table
         self.metadata = metadata
@@ -50,6 +59,7 @@ class Replica:
         self.rare = rare
         self.columns = columns
         self.source_rows = source_rows
+        self.shares = shares or {}
 
     @classmethod
     def fit(
@@ -59,6 +69,9 @@ class Replica:
         *,
         rare_min_rows: int = DEFAULT_RARE_MIN_ROWS,
         distribution: str = "gaussian_kde",
+        synthesizer: str = "gaussian_copula",
+        epsilon: float | None = None,
+        delta: float = DEFAULT_DELTA,
     ) -> Replica:
         """Fit a replica of the (single) table in ``tables``.
 
@@ -68,17 +81,39 @@ class Replica:
             rare_min_rows: Categories with fewer source rows are merged before fitting.
             distribution: GaussianCopula marginal distribution (``gaussian_kde`` follows skewed,
                 zero-inflated columns such as incomes; ``beta`` is faster on large tables).
+            synthesizer: ``gaussian_copula`` or ``mst`` (differentially private).
+            epsilon: ε of an MST replica (required for it).
+            delta: δ of an MST replica.
 
         Raises:
             InputDataError: Not exactly one table, the table/columns disagree with the metadata,
-                an empty table, an all-null column or a non-unique primary key.
+                an empty table, an all-null column or a non-unique primary key; an unknown
+                synthesizer, MST without ε, or a numerical column without public bounds for MST.
         """
+        if synthesizer not in SYNTHESIZERS:
+            raise InputDataError(f"unknown synthesizer {synthesizer!r} (known: {', '.join(SYNTHESIZERS)})")
+        if synthesizer == "mst" and epsilon is None:
+            raise InputDataError("the mst synthesizer needs a privacy budget: give epsilon (e.g. --epsilon 1)")
         table, frame, spec = _single_table(tables, metadata)
         learnable = [c for c in frame.columns if not spec.columns[c].pii]
         rare = rare_categories(frame, spec, rare_min_rows)
+        if synthesizer == "mst":
+            rare = {column: values for column, values in rare.items() if not spec.columns[column].categories}
         prepared = merge_rare_categories(frame[learnable], rare)
-        synthesizer = _fitted_copula(table, prepared, metadata, distribution)
-        return cls(table, metadata, synthesizer, plan_pii(frame, spec), rare, list(frame.columns), len(frame))
+        if synthesizer == "mst":
+            model: GaussianCopulaSynthesizer | MstModel = MstModel.fit(
+                prepared,
+                column_domains(prepared, spec, learnable),
+                float(epsilon),
+                delta,  # type: ignore[arg-type]
+            )
+            shares = {}
+        else:
+            model = _fitted_copula(table, prepared, metadata, distribution)
+            text = [c for c in learnable if spec.columns[c].sdtype == "categorical" and holds_text(prepared[c])]
+            shares = category_shares(prepared, text)
+        plans = plan_pii(frame, spec)
+        return cls(table, metadata, model, plans, rare, list(frame.columns), len(frame), shares)
 
     def sample(self, rows: int, seed: int) -> dict[str, pd.DataFrame]:
         """Sample ``rows`` synthetic rows (same seed → same rows) with fresh PII values.
@@ -88,24 +123,35 @@ class Replica:
         """
         if rows < 1:
             raise InputDataError(f"rows must be at least 1 (got {rows})")
-        self.synthesizer._set_random_state(seed)  # SDV 2.0: the only way to seed one sample() call
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            learned = self.synthesizer.sample(num_rows=rows)
-        if isinstance(learned, dict):  # SDV 2.x returns {table: frame}
-            learned = learned[self.table]
+        if isinstance(self.synthesizer, MstModel):
+            learned = self.synthesizer.sample(rows, seed)
+        else:
+            self.synthesizer._set_random_state(seed)  # SDV 2.0: the only way to seed one sample() call
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                learned = self.synthesizer.sample(num_rows=rows)
+            if isinstance(learned, dict):  # SDV 2.x returns {table: frame}
+                learned = learned[self.table]
+            learned = calibrate_categories(
+                learned.reset_index(drop=True), self.shares, np.random.default_rng([seed, 5])
+            )
         frame = regenerate_pii(learned.reset_index(drop=True), self.plans, np.random.default_rng([seed, 7]))
         return {self.table: frame[self.columns]}
 
     def describe(self) -> dict[str, Any]:
         """What the replica is (for the dataset card)."""
+        model = (
+            {"synthesizer": "MST", "mst": self.synthesizer.describe()}
+            if isinstance(self.synthesizer, MstModel)
+            else {"synthesizer": "GaussianCopulaSynthesizer", "sdv_version": sdv.__version__}
+        )
         return {
             "table": self.table,
-            "synthesizer": "GaussianCopulaSynthesizer",
-            "sdv_version": sdv.__version__,
+            **model,
             "source_rows": self.source_rows,
             "pii_regenerated": {plan.column: plan.kind for plan in self.plans},
             "rare_categories_merged": {column: len(values) for column, values in self.rare.items()},
+            "category_rates_calibrated": sorted(self.shares),
         }
 
     def save(self, path: Path) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from leaderboard.cards import column_quality, gates_frame, read_card_markdown, table_scores
+from leaderboard.cards import column_quality, gates_frame, privacy_in_plain_words, read_card_markdown, table_scores
 from leaderboard.queries.datasets import dataset_card, list_datasets
 from leaderboard.tables import format_time
 from leaderboard.views.context import PageContext
@@ -36,6 +36,11 @@ def render(context: PageContext) -> None:
         st.warning(f"Published despite failing gates. Override reason: {chosen['override_reason']}")
     st.markdown("**Gates**")
     st.dataframe(gates_frame(card["gates"]), hide_index=True, width="stretch")
+    sentences, risks = privacy_in_plain_words(card["card"])
+    st.markdown("**Privacy and usefulness**")
+    st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
+    if not risks.empty:
+        st.bar_chart(risks, x="Attack", y="Risk", y_label="attack risk (0 = none)", height=220)
     st.markdown("**Tables**")
     st.dataframe(table_scores(card["card"]), hide_index=True, width="stretch")
     for table in card["card"].get("tables") or {}:

@@ -10,7 +10,6 @@ from sqlalchemy import inspect, select, text
 from typer.testing import CliRunner
 
 from arena.backup import BackupError, backup_database, restore_database, table_rows
-from cli.db import app as db_app
 from arena.db import Database
 from arena.health import schema_revision
 from arena.models import (
@@ -28,6 +27,7 @@ from arena.models import (
     utcnow,
 )
 from arena.settings import Settings
+from cli.db import app as db_app
 
 
 def _fill_every_table(db: Database) -> None:

@@ -18,7 +18,6 @@ import typer
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from cli import doctor as doctor_cli
 from arena.db import Database
 from arena.errors import ConfigurationError
 from arena.health import (
@@ -33,6 +32,7 @@ from arena.health import (
 )
 from arena.settings import Settings
 from challenges import check_datasets_store
+from cli import doctor as doctor_cli
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="changing file owners needs root")
 
@@ -200,7 +200,7 @@ def _free_port() -> int:
 class _HubHealth(BaseHTTPRequestHandler):
     """Stands in for the hub behind the proxy: 200 on /hub/health, 404 elsewhere."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self.send_response(200 if self.path == "/hub/health" else 404)
         self.end_headers()
 

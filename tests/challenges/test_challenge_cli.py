@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from cli.challenge import app
 from arena.db import Database
 from arena.models import AuditEvent, Submission, SubmissionState
 from arena.settings import Settings
 from challenges import AccessDeniedError, BundleError, ChallengeError
+from cli.challenge import app
 
 BundleMaker = Callable[..., Path]
 Scorer = Callable[[str, str, pd.DataFrame], Submission]

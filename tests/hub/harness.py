@@ -37,6 +37,7 @@ from hub import hub_command, ops_token, prepare_hub_dir
 from hub.home_quota import home_mounts, release_homes
 from hub.network import host_if_prefix, namespace_prefix, remove_firewall
 from hub.sandbox_cgroup import leftover_sandbox_cgroups
+from hub.servers import stop_all_servers
 from sandboxes import ensure_sandbox_env
 
 __all__ = [

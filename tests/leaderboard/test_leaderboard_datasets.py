@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leaderboard.cards import column_quality, gates_frame, read_card_markdown, table_scores
+from leaderboard.cards import column_quality, gates_frame, privacy_in_plain_words, read_card_markdown, table_scores
 from leaderboard.queries.datasets import dataset_card, list_datasets
 
 
@@ -32,3 +32,46 @@ def test_card_tables(seeded) -> None:
     ]  # fmt: skip
     assert table_scores(seeded.card).loc[0, "Quality"] == 0.91
     assert column_quality({}, "people").empty and gates_frame({}).empty
+
+
+DP_CARD = {
+    "gates": {"tstr_ratio": {"value": 0.62, "threshold": 0.5, "op": ">=", "passed": True}},
+    "thresholds": {"singling_out_risk_max": 0.08, "linkability_risk_max": 0.05, "inference_risk_max": 0.15},
+    "generator": {"mst": {"privacy": {"epsilon": 1.0, "delta": 1e-9}}},
+    "tables": {
+        "people": {
+            "utility": {
+                "target": "occupation",
+                "metric": "f1_macro",
+                "score_replica": 0.3,
+                "score_real": 0.48,
+                "ratio": 0.62,
+            },
+            "privacy_risks": {
+                "singling_out": {"risk": 0.02, "ci": [0.0, 0.05]},
+                "linkability": {"risk": 0.0, "ci": [0.0, 0.003]},
+                "inference": {"risk": 0.03, "ci": [0.0, 0.09]},
+                "targets": 1000,
+            },
+        }
+    },
+}
+
+
+def test_privacy_in_plain_words() -> None:
+    sentences, risks = privacy_in_plain_words(DP_CARD)
+    plain, _ = privacy_in_plain_words({"gates": {}})
+
+    assert (
+        sentences[0].startswith("Differentially private (MST): ε = 1, δ = 1e-09.") and "factor of 2.7" in sentences[0]
+    )
+    assert any("62% as useful" in sentence for sentence in sentences)
+    assert any("inference: an attacker holding the replica does 3.0% better" in sentence for sentence in sentences)
+    assert risks.to_dict("records")[2] == {
+        "Attack": "people: inference",
+        "Risk": 0.03,
+        "Lowest": 0.0,
+        "Highest": 0.09,
+        "Limit": 0.15,
+    }
+    assert plain[0].startswith("Not differentially private") and len(plain) == 1

@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tornado.web import HTTPError
 
-from cli import main
 from arena.db import Database
 from arena.models import Score, Submission
 from arena.settings import Settings
+from cli import main
 from scoring import Worker
 
 CORPUS_DIR = Path(__file__).parent.parent / "corpus"

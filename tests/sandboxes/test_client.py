@@ -76,7 +76,7 @@ class _Unavailable(BaseHTTPRequestHandler):
     busy = 0
     received: list[bytes] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append(body)
         if len(type(self).received) <= type(self).busy:

@@ -13,11 +13,11 @@ from challenge_bundles import base_spec, write_bundle
 from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 from typer.testing import CliRunner
 
-from cli.score import register
 from arena.db import Database
 from arena.models import Dataset
 from arena.settings import Settings
 from challenges import assign_split, load_bundle, publish_challenge
+from cli.score import register
 from scoring import ScoringError, SubmissionError, score_offline
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from cli import score as score_cli
 from arena.db import Database
 from arena.settings import Settings
+from cli import score as score_cli
 from scoring import accept_submission, sweep_store
 from scoring.store import StoredFile, staging_dir, submission_path
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
-from cli.synth import app
 from arena.settings import Settings
+from cli.synth import app
 from synthetic import InputDataError, read_table, read_tables, validate_table
 
 

@@ -30,3 +30,20 @@ def test_no_user_sees_no_page(open_app, seeded) -> None:
 
         assert [title.value for title in app.title] == ["Not signed in"]
         assert not app.dataframe
+
+
+def test_a_dp_dataset_shows_epsilon_utility_and_risks_in_plain_words(open_app, seeded) -> None:
+    from arena.models import Dataset
+    from tests.leaderboard.test_leaderboard_datasets import DP_CARD
+
+    with seeded.database.session() as session:
+        session.add(
+            Dataset(name="people-dp", version=1, checksum="d" * 64, rows=2000, card=DP_CARD, gates=DP_CARD["gates"])
+        )
+
+    app = open_app("alice", page="datasets")
+
+    assert not app.exception
+    words = " ".join(markdown.value for markdown in app.markdown)
+    assert "Differentially private (MST): ε = 1" in words and "62% as useful" in words
+    assert "singling out: an attacker holding the replica does 2.0% better" in words
