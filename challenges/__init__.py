@@ -20,6 +20,7 @@ from challenges.publish import (
     publish_challenge,
 )
 from challenges.spec import DEFAULT_RUBRIC, ChallengeSpec, RubricCriterion, rubric_of
+from challenges.starter import generated_starter_cells, write_generated_starter
 
 __all__ = [
     "DEFAULT_RUBRIC",
@@ -34,6 +35,7 @@ __all__ = [
     "assign_split",
     "close_challenge",
     "export_ranking",
+    "generated_starter_cells",
     "is_metric_for_task",
     "list_challenges",
     "load_bundle",
@@ -49,6 +51,7 @@ __all__ = [
     "team_review_means",
     "validate_against_store",
     "with_review_means",
+    "write_generated_starter",
 ]
 
 
