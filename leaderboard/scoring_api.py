@@ -1,4 +1,4 @@
-"""The scoring API, called by the leaderboard for its signed-in viewer: judges' reviews and the private-board audit.
+"""The scoring API, called by the leaderboard for its signed-in viewer: reviews, final selections, the private-board audit.
 
 The app never writes to the database (every connection is read-only): what it must record goes
 through the scoring service, the platform's single writer. It calls the scoring API with the
@@ -56,6 +56,15 @@ class ScoringApi:
         """
         path = f"/api/challenges/{slug}/submissions/{submission_id}/reviews/{rubric}"
         return self._call("PUT", path, viewer, {"score": score, "comment": comment})
+
+    def choose_final(self, viewer: str, slug: str, submission_ids: list[int]) -> list[int]:
+        """Record ``viewer``'s team's final selection in ``slug`` (empty: clear it); returns the selected ids.
+
+        Raises:
+            ScoringUnavailable: no service token, or the scoring service does not answer (or fails).
+            ScoringRefused: the scoring service refused (over ``limits.final_selection``, not scored, closed…).
+        """
+        return list(self._call("POST", f"/api/challenges/{slug}/final-selection", viewer, {"ids": submission_ids})["selected"])
 
     def record_board_view(self, viewer: str, slug: str) -> None:
         """Have the scoring service audit that ``viewer`` is shown the private board of ``slug``.

@@ -68,7 +68,13 @@ _REFUSED = {
 #                 chall list  get  pub  priv  final leave create join submit unknown  review reviews export view
 _COMPETITOR = [200, 200, 200, 200, 403, 200, 200, 201, 400, 202, 404, 403, 403, 403, 403]
 _STAFF = [200, 200, 404, 200, 200, 400, 400, 201, 400, 202, 404, 200, 200, 200, 403]
-_SERVICE_ALONE = [403] * 11  # a service's token is never taken for an arena account
+
+
+def _service_alone(final: int) -> list[int]:
+    """A service's token is never taken for an arena account; on the final selection the leaderboard acts for its viewer."""
+    return [403] * 5 + [final] + [403] * 5
+
+
 MATRIX: dict[str, list[int]] = {
     **{caller: _OPEN + [code] * (len(ENDPOINTS) - 2) for caller, code in _REFUSED.items()},
     "other": [*_OPEN, 200, 200, 404, *_COMPETITOR[3:]],
@@ -76,15 +82,15 @@ MATRIX: dict[str, list[int]] = {
     "hoa": [*_OPEN, *_STAFF],
     "minh": [*_OPEN, *_STAFF],
     "root": [*_OPEN, *_STAFF],
-    "board": [*_OPEN, *_SERVICE_ALONE, 400, 400, 400, 400],
-    "board-as-hoa": [*_OPEN, *_SERVICE_ALONE, 200, 200, 200, 201],
-    "board-as-lan": [*_OPEN, *_SERVICE_ALONE, 403, 403, 403, 403],
-    "lan-as-hoa": [*_OPEN, *_COMPETITOR],
+    "board": [*_OPEN, *_service_alone(400), 400, 400, 400, 400],
+    "board-as-hoa": [*_OPEN, *_service_alone(400), 200, 200, 200, 201],
+    "board-as-lan": [*_OPEN, *_service_alone(200), 403, 403, 403, 403],
+    "lan-as-hoa": [*_OPEN, *_COMPETITOR[:5], 403, *_COMPETITOR[6:]],  # a user token naming someone else: refused
 }
 """Expected status of each endpoint (ENDPOINTS order) for each caller. Staff may read private boards
 at any time but see only their own team's submissions (none); like any hub user with an arena
 account they may form a team and submit (no role check on submission: see the report). The
-leaderboard service acts for a viewer on the review and board-view routes only; its acting-user
+leaderboard service acts for a viewer on the review, board-view and final-selection routes only; its acting-user
 header is ignored on every other route and refused from any other token."""
 
 
