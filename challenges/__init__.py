@@ -7,7 +7,7 @@ which the scoring service and the CLI's other commands do not need.
 from typing import Any
 
 from challenges.access import ORGANISER_ROLES, require_organiser
-from challenges.bundle import Bundle, load_bundle, parse_dataset_ref, validate_against_store
+from challenges.bundle import MAX_BUNDLE_BYTES, Bundle, load_bundle, parse_dataset_ref, validate_against_store
 from challenges.errors import AccessDeniedError, BundleError, ChallengeError
 from challenges.export import export_ranking, ranking_csv, ranking_table, team_review_means, with_review_means
 from challenges.metrics import is_metric_for_task, task_metrics
@@ -24,6 +24,7 @@ from challenges.starter import generated_starter_cells, write_generated_starter
 
 __all__ = [
     "DEFAULT_RUBRIC",
+    "MAX_BUNDLE_BYTES",
     "ORGANISER_ROLES",
     "AccessDeniedError",
     "Bundle",

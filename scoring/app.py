@@ -42,6 +42,7 @@ from arena.errors import ArenaError, NotFoundError
 from arena.health import schema_revision
 from arena.models import Challenge, ChallengeState, Role, Score, Submission, SubmissionState, TeamMember, User
 from arena.settings import Settings
+from challenges import AccessDeniedError
 from scoring.auth import ACTING_USER_HEADER, Authenticate, HubCaller, as_caller, hub_authenticator
 from scoring.errors import (
     HubUnavailableError,
@@ -51,6 +52,7 @@ from scoring.errors import (
 )
 from scoring.leaderboard import leaderboard
 from scoring.monitoring import CONTENT_TYPE, queue_snapshot, render_metrics
+from scoring.organiser_routes import add_organiser_routes
 from scoring.reviews import ensure_reviewer, list_reviews, record_review
 from scoring.selection import choose_final_submissions
 from scoring.store import check_can_submit, find_challenge, queue_submission
@@ -75,6 +77,7 @@ _STATUS = {
     SubmissionTooLargeError: 413,
     HubUnavailableError: 503,
     ReviewNotAllowedError: 403,
+    AccessDeniedError: 403,
 }
 
 
@@ -365,6 +368,7 @@ def _router(api: _Api) -> APIRouter:
             find_challenge(session, slug)  # NotFoundError: 404
             return [review.as_dict() for review in list_reviews(session, slug)]
 
+    add_organiser_routes(router, api.db, api.settings, api.actor)
     return router
 
 

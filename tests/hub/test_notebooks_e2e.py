@@ -52,7 +52,7 @@ for number, cell in enumerate(notebook.cells):
 
 def _publish_without_starter(settings: Settings) -> None:
     """The first demo bundle again under another slug, its starter notebook left out."""
-    source = settings.resolved_data_dir / "bundles" / DEMO_CHALLENGES[0]
+    source = settings.resolved_data_dir / "bundles" / DEMO_CHALLENGES[0] / DEMO_CHALLENGES[0]
     folder = settings.resolved_data_dir / "bundles" / GENERATED
     shutil.copytree(source, folder)
     spec = yaml.safe_load((folder / "challenge.yaml").read_text())
