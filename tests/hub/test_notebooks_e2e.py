@@ -85,8 +85,8 @@ def test_the_home_holds_the_welcome_and_each_open_challenges_starter(
 ) -> None:
     hub, token = competitor
     listing = harness.run_code(
-        hub, "lan", token, "from pathlib import Path\nprint(sorted(str(p.relative_to(Path.home())) "
-        "for p in Path.home().rglob('*') if p.is_file() and not p.name.startswith('.')))",
+        hub, "lan", token, "from pathlib import Path\nhome = Path.home()\nprint(sorted(str(p.relative_to(home)) "
+        "for p in home.rglob('*') if p.is_file() and not any(part.startswith('.') for part in p.relative_to(home).parts)))",
     )  # fmt: skip
 
     files = set(json.loads(listing.replace("'", '"')))
