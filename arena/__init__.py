@@ -1,6 +1,7 @@
 """Foundations of the data arena: settings, data model, database and errors (the bottom floor)."""
 
 from arena.accounts import AccountError, create_user, find_user, verify_password
+from arena.cgroups import Cgroup, CgroupError, CgroupLimits, cgroup_mode, list_groups
 from arena.db import Database, audit
 from arena.errors import ArenaError, ConfigurationError, NotFoundError
 from arena.settings import Settings, get_settings
@@ -8,13 +9,18 @@ from arena.settings import Settings, get_settings
 __all__ = [
     "AccountError",
     "ArenaError",
+    "Cgroup",
+    "CgroupError",
+    "CgroupLimits",
     "ConfigurationError",
     "Database",
     "NotFoundError",
     "Settings",
     "audit",
+    "cgroup_mode",
     "create_user",
     "find_user",
     "get_settings",
+    "list_groups",
     "verify_password",
 ]

@@ -20,6 +20,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from arena.cgroups import cgroup_mode
 from arena.db import Database
 from arena.settings import Settings
 
@@ -34,6 +35,7 @@ __all__ = [
     "check_home_quota",
     "check_proxy",
     "check_proxy_reachable",
+    "check_sandbox_cgroups",
     "check_secrets",
     "loop_quota_missing",
     "proxy_health_url",
@@ -236,6 +238,30 @@ def check_home_quota(settings: Settings) -> CheckResult:
     )
 
 
+def check_sandbox_cgroups(settings: Settings) -> CheckResult:
+    """Which control groups hold each sandbox's memory, processes and CPU (v2, v1, or none: prlimit)."""
+    if settings.spawner != "bwrap":
+        return CheckResult("sandbox-cgroups", True, f"not needed: ARENA_SPAWNER={settings.spawner} (container limits)")
+    limits = (
+        f"{settings.sandbox_mem_bytes / 1024**3:g} GiB memory (tmpfs and page cache included), "
+        f"{settings.sandbox_max_processes} processes, CPU weight {settings.sandbox_cpu_weight}, "
+        f"{settings.sandbox_cpu_limit:g} CPU per sandbox"
+    )
+    if settings.sandbox_cgroups == "off":
+        return CheckResult(
+            "sandbox-cgroups", False, "off (ARENA_SANDBOX_CGROUPS=off): per-process prlimit only, tmpfs uncounted"
+        )
+    mode = cgroup_mode()
+    if mode == "none":
+        return CheckResult(
+            "sandbox-cgroups",
+            False,
+            "no usable cgroup hierarchy (run the hub as root on a host with the memory and pids controllers): "
+            "per-process prlimit only, a sandbox's processes together are not capped",
+        )
+    return CheckResult("sandbox-cgroups", True, f"cgroup {mode}: {limits}")
+
+
 def check_secrets(settings: Settings) -> CheckResult:
     """No development default secret is in use (database password, SQLite default)."""
     problems = settings.default_secrets()
@@ -252,6 +278,7 @@ CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
     check_proxy_reachable,
     check_bubblewrap,
     check_home_quota,
+    check_sandbox_cgroups,
     check_secrets,
 )
 

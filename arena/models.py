@@ -37,6 +37,7 @@ __all__ = [
     "Role",
     "Score",
     "Submission",
+    "SubmissionKind",
     "SubmissionState",
     "Team",
     "TeamMember",
@@ -98,6 +99,13 @@ class SubmissionState(enum.StrEnum):
     scoring = "scoring"
     scored = "scored"
     failed = "failed"
+
+
+class SubmissionKind(enum.StrEnum):
+    """What a competitor uploaded: a predictions file, or code the enclave runs on the real test features."""
+
+    predictions = "predictions"
+    code = "code"
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -218,6 +226,15 @@ class Submission(Base):
     selected: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     scored_at: Mapped[datetime | None] = mapped_column(default=None)
+    kind: Mapped[SubmissionKind] = mapped_column(
+        _enum(SubmissionKind), default=SubmissionKind.predictions, server_default="predictions"
+    )
+    outcome: Mapped[str | None] = mapped_column(String(32), default=None)
+    """A code run's outcome, from the fixed list of ``scoring.enclave.RunOutcome``."""
+    run_bucket: Mapped[str | None] = mapped_column(String(16), default=None)
+    """A code run's wall time, coarsely (``<10 s``, ``<1 min``, ``<10 min``, ``longer``)."""
+    log_path: Mapped[str | None] = mapped_column(Text, default=None)
+    """A code run's log on the scoring side (organisers only, read audited)."""
 
     scores: Mapped[list[Score]] = relationship(back_populates="submission", cascade="all, delete-orphan")
 

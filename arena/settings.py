@@ -35,7 +35,8 @@ class SandboxProfile(BaseModel):
 class Settings(BaseSettings):
     """Platform settings (environment prefix ``ARENA_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="ARENA_", env_file=".env", extra="ignore")
+    # An empty ARENA_X= (what ${X:-} gives in compose files and scripts) means "not set": the default.
+    model_config = SettingsConfigDict(env_prefix="ARENA_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     # --- storage -------------------------------------------------------------
     data_dir: Path = Field(Path("./var"), description="Root of every store the platform writes.")
@@ -70,8 +71,15 @@ class Settings(BaseSettings):
     sandbox_network_prefix: str = Field(
         "10.213", description="/16 prefix of the per-sandbox veth pairs (host .1, sandbox .2 of a /30)."
     )
-    sandbox_mem_bytes: int = Field(2 * 1024**3, description="Address-space limit of a sandbox process (bytes).")
-    sandbox_max_processes: int = Field(256, description="Process-count limit of a sandbox user.")
+    sandbox_mem_bytes: int = Field(
+        2 * 1024**3,
+        description="Memory of one sandbox, all its processes, page cache and tmpfs (/tmp, /dev/shm) together "
+        "(bytes; its control group; the container's limit with docker/kubernetes; without cgroups: the "
+        "address-space limit of each process).",
+    )
+    sandbox_max_processes: int = Field(
+        256, description="Processes and threads of one sandbox together (its cgroup's pids.max; without: per uid)."
+    )
     sandbox_max_file_bytes: int = Field(1024**3, description="Largest file a sandbox may write (bytes).")
     sandbox_tmp_bytes: int = Field(
         512 * 1024**2, description="Size of a sandbox's private /tmp (a tmpfs: it takes RAM, so it is capped)."
@@ -121,6 +129,34 @@ class Settings(BaseSettings):
     )
     sandbox_cpu_limit: float = Field(1.0, description="CPU cores a sandbox container may use (docker).")
     hub_host: str = Field("hub", description="Host name sandbox containers reach the hub container by (docker).")
+
+    # --- enclave (code submissions run on the real test features) -----------------
+    enclave_runner: Literal["bwrap", "docker"] = Field(
+        "bwrap",
+        description="How code submissions are run on the scoring side: 'bwrap' (bubblewrap + cgroups on this "
+        "host, needs root) or 'docker' (one `docker run --network none` container per run).",
+    )
+    enclave_slots: int = Field(
+        1, ge=1, description="Code runs at once per scoring worker (each slot has its own uid; ARENA_ENCLAVE_SLOTS)."
+    )
+    enclave_uid_base: int = Field(
+        30000,
+        ge=1000,
+        description="Enclave slot n runs as uid base + n (no account, owns nothing; apart from the sandbox uids).",
+    )
+    enclave_image: str = Field(
+        "data-arena/sandbox:0.1.0",
+        description="Image of the enclave containers (docker runner): the sandbox image, same Python and harness.",
+    )
+    enclave_stage_dir: Path = Field(
+        Path("/var/tmp/data-arena-enclave"),
+        description="Where each bwrap run is staged (code and features copies, output tmpfs; removed after it). "
+        "Every folder above it must be searchable by the enclave uids.",
+    )
+    enclave_python: Path | None = Field(
+        None,
+        description="Python the bwrap enclave runs the harness with; default: sandbox_env_dir/bin/python.",
+    )
 
     # --- scoring -------------------------------------------------------------
     submission_max_bytes: int = Field(50 * 1024**2, description="Largest accepted submission file (bytes).")
@@ -174,6 +210,40 @@ class Settings(BaseSettings):
         1000, description="Newest scored submissions the /metrics scoring-latency summary is computed over."
     )
 
+    # --- sandbox confinement and platform reliability (issue 15) --------------------------------
+    http_keep_alive_seconds: int = Field(
+        75,
+        ge=1,
+        le=3600,
+        description="How long the proxy (toward browsers and clients) and the scoring service keep an idle "
+        "HTTP connection open. The proxy drops its own idle connections to the hub, services and sandboxes "
+        "after a third of this, so it never reuses one a service is closing (a spurious 503).",
+    )
+    sandbox_shm_bytes: int = Field(
+        64 * 1024**2,
+        description="Size of a sandbox's /dev/shm (a tmpfs, like Docker's default shm_size; POSIX semaphores "
+        "and shared memory of multiprocessing live there).",
+    )
+    sandbox_cpu_weight: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="CPU share of one sandbox under contention (cgroup cpu.weight; 100: a normal share; "
+        "v1: cpu.shares = weight x 1024 / 100).",
+    )
+    sandbox_cgroups: Literal["auto", "off"] = Field(
+        "auto",
+        description="Put each bubblewrap sandbox in a control group of its own (memory incl. tmpfs and page "
+        "cache, pids, CPU weight) when the host allows it (root, cgroup v2 or v1); off or impossible: "
+        "per-process prlimit only, with a warning.",
+    )
+    sandbox_poll_seconds: int = Field(
+        10,
+        ge=1,
+        description="How often the hub checks whether each sandbox still runs (a dead one is torn down: "
+        "network, mounts, loop device, cgroup).",
+    )
+
     # --- demo ----------------------------------------------------------------
     demo_people: int = Field(2000, description="People in the demo's reference data.")
     demo_seed: int = Field(7, description="Seed of the demo's reference data and example challenge.")
@@ -211,6 +281,11 @@ class Settings(BaseSettings):
         """Base URL of the scoring service as the leaderboard reaches it (no trailing slash)."""
         url = self.leaderboard_scoring_url or f"http://127.0.0.1:{self.scoring_port}/services/scoring"
         return url.rstrip("/")
+
+    @property
+    def enclave_interpreter(self) -> Path:
+        """The Python the bwrap enclave runs (``enclave_python``, else the sandbox environment's)."""
+        return self.enclave_python or self.sandbox_env_dir / "bin" / "python"
 
     @property
     def datasets_dir(self) -> Path:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+import synthetic
 from arena.db import Database
 from arena.models import Dataset
 from challenges.errors import BundleError
@@ -106,8 +107,54 @@ class Bundle:
             )
         return frame
 
+    def read_test_features(self, answers: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Read and check the REAL held-out features of a code challenge (scoring side only).
 
-def _read_table(path: Path, name: str) -> pd.DataFrame:
+        They hold the id column and the feature columns, not the target (the enclave never sees
+        the answers), and exactly the ids of the answers, each once.
+
+        Args:
+            answers: The answers (read from the bundle when not given).
+
+        Returns:
+            The features, ids as in the file.
+
+        Raises:
+            BundleError: not a code bundle, unreadable, the target present, or ids that differ
+                from the answers' (names the column and an example count, never a value).
+        """
+        spec = self.spec
+        if spec.test_features is None:
+            raise BundleError(f"{SPEC_FILE}: test_features: missing (needed by submission: code)")
+        frame = _read_table(self.file(spec.test_features), spec.test_features, "test features")
+        if spec.id_column not in frame.columns:
+            raise BundleError(
+                f"{spec.test_features}: id_column {spec.id_column!r} is missing "
+                f"(columns: {', '.join(map(str, frame.columns))})"
+            )
+        if spec.target_column in frame.columns:
+            raise BundleError(
+                f"{spec.test_features}: holds the target column {spec.target_column!r}; the test features must "
+                "not carry the answers (the code that predicts them would see them)"
+            )
+        if len(frame.columns) < 2:
+            raise BundleError(f"{spec.test_features}: no feature column besides {spec.id_column!r}")
+        if frame[spec.id_column].isna().any():
+            raise BundleError(f"{spec.test_features}: {int(frame[spec.id_column].isna().sum())} empty id(s)")
+        ids = frame[spec.id_column].astype(str)
+        if ids.duplicated().any():
+            raise BundleError(f"{spec.test_features}: {int(ids.duplicated().sum())} repeated id(s)")
+        expected = set((self.read_answers() if answers is None else answers)[spec.id_column].astype(str))
+        missing, extra = len(expected - set(ids)), len(set(ids) - expected)
+        if missing or extra:
+            raise BundleError(
+                f"{spec.test_features}: ids differ from {spec.answers}: {missing} answer id(s) have no features "
+                f"row, {extra} features id(s) have no answer"
+            )
+        return frame
+
+
+def _read_table(path: Path, name: str, what: str = "answers") -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
@@ -115,8 +162,8 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
         if suffix == ".csv":
             return pd.read_csv(path)
     except Exception as error:  # pyarrow / pandas raise many types on corrupt input
-        raise BundleError(f"{name}: cannot read answers as {suffix[1:]}: {error}") from error
-    raise BundleError(f"{name}: answers must be a .parquet or .csv file")
+        raise BundleError(f"{name}: cannot read {what} as {suffix[1:]}: {error}") from error
+    raise BundleError(f"{name}: {what} must be a .parquet or .csv file")
 
 
 def _format_validation(error: ValidationError) -> str:
@@ -251,7 +298,9 @@ def load_bundle(path: str | Path, *, max_bytes: int = MAX_BUNDLE_BYTES) -> Bundl
     for name in (bundle.spec.description, bundle.spec.starter_notebook):
         if name is not None:  # no starter notebook: the platform generates one when publishing
             bundle.file(name)
-    bundle.read_answers()
+    answers = bundle.read_answers()
+    if bundle.spec.is_code:
+        bundle.read_test_features(answers)
     return bundle
 
 
@@ -262,7 +311,7 @@ def parse_dataset_ref(ref: str) -> tuple[str, int | None]:
 
 
 def validate_against_store(bundle: Bundle, db: Database) -> dict[str, int]:
-    """Check that every dataset the spec references is published.
+    """Check that every dataset the spec references is published, and is a synthetic replica or declared public.
 
     Args:
         bundle: A loaded bundle.
@@ -272,7 +321,9 @@ def validate_against_store(bundle: Bundle, db: Database) -> dict[str, int]:
         Each reference resolved to its version (``name`` alone = newest version).
 
     Raises:
-        BundleError: a reference names a dataset or version that is not published.
+        BundleError: a reference names a dataset or version that is not published, or one whose
+            card is neither a synthetic replica's nor declared public (real rows published before
+            code mode: `arena challenge migrate-test-sets` moves them to the scoring side).
     """
     resolved: dict[str, int] = {}
     with db.session() as session:
@@ -288,4 +339,12 @@ def validate_against_store(bundle: Bundle, db: Database) -> dict[str, int]:
                     f"{SPEC_FILE}: datasets: {ref!r} is not published (newest version of {name!r} is {newest})"
                 )
             resolved[ref] = version if version is not None else newest
+            card = session.scalar(select(Dataset.card).where(Dataset.name == name, Dataset.version == resolved[ref]))
+            if not synthetic.is_synthetic_replica(card or {}) and not synthetic.is_declared_public(card or {}):
+                raise BundleError(
+                    f"{SPEC_FILE}: datasets: {name}@{resolved[ref]} is not a gated synthetic replica nor declared "
+                    f"public (card kind {(card or {}).get('kind') or 'unknown'!r}): sandboxes must not see real rows. "
+                    "Run `arena challenge migrate-test-sets` to move real test sets to the scoring side, or make "
+                    "it a code challenge (submission: code, test_features, test_replica)"
+                )
     return resolved

@@ -1,9 +1,12 @@
 """Machinery shared by the worked examples: reference → features → replica + held-out → bundle.
 
 The promise of the platform, in miniature: the reference ("real") rows are split by seed into a
-training part and a held-out part. The training part is published only as a synthetic replica;
-the held-out part is published as de-identified features without the target; its target
-becomes the hidden answers. Competitors train on synthetic data and are scored on real answers.
+training part and a held-out part. The training part is published only as a synthetic replica.
+The held-out part is a code challenge's test set: its features (without the target, fresh ids)
+go into the bundle as ``test_features.parquet`` and its target becomes the hidden answers; both
+stay on the scoring side when the challenge is published, and sandboxes see a gated synthetic
+replica of the features (``*_test``). Competitors train on synthetic data, submit code, and
+their code is run offline on the real features and scored on the real answers.
 """
 
 from __future__ import annotations
@@ -21,19 +24,16 @@ from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, r2_sc
 
 from arena.db import Database
 from arena.settings import Settings
-from challenges.baseline import baseline_predict, baseline_source
+from challenges.baseline import baseline_predict, baseline_source, main_py_source
 from challenges.bundle import SPEC_FILE
 from challenges.notebook import code, markdown, write_notebook
+from challenges.held_out import TEST_FEATURES_FILE
 from synthetic import detect_metadata, generate_reference, publish_dataset, replicate
 
 __all__ = ["ExampleContext", "ExampleRecipe", "build_example"]
 
 TEST_FRACTION = 0.3
 _ACTOR = "make-example"
-_DIRECT_IDENTIFIERS = frozenset(
-    {"full_name", "cccd", "phone", "birth_date", "household_id", "employer_id", "tax_code", "enterprise_id",
-     "product_id", "name"}
-)
 _BASELINE_METRICS: dict[str, Callable[[pd.Series, pd.Series], float]] = {
     "f1_macro": lambda truth, pred: f1_score(truth, pred, average="macro"),
     "accuracy": accuracy_score,
@@ -76,6 +76,8 @@ class ExampleRecipe:
     people_factor: int = 1
     """Reference people per requested person: examples on sparse rows (one enterprise per 40
     people) scale the reference up so the replica has enough rows to pass its gates."""
+    test_replica_override_reason: str | None = None
+    """Why the synthetic test replica may be published despite a failing gate (on its card, audited)."""
 
 
 def _split_held_out(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -101,37 +103,6 @@ def _deidentify(held_out: pd.DataFrame, seed: int, id_column: str) -> pd.DataFra
     return fresh
 
 
-def _gate(value: int) -> dict[str, Any]:
-    return {"value": value, "threshold": 0, "op": "<=", "passed": value <= 0}
-
-
-def _publish_held_out(ctx: ExampleContext, recipe: ExampleRecipe, features: pd.DataFrame, source_ids: pd.Series) -> str:
-    """Publish de-identified held-out features; its gates check no identifier column or source id remains."""
-    name, note = recipe.test_dataset, _held_out_note(recipe)
-    overlap = int(features[recipe.id_column].astype(str).isin(set(source_ids.astype(str))).sum())
-    card = {
-        "kind": "held_out_reference_features",
-        "description": note,
-        "gates": {
-            "identifier_columns": _gate(len(_DIRECT_IDENTIFIERS & set(features.columns))),
-            "source_id_overlap": _gate(overlap),
-        },
-        "generator": {"kind": "held_out_reference_features", "note": note, "rows": len(features),
-                      "columns_removed": list(recipe.removed)},
-    }
-    card["passed"] = all(gate["passed"] for gate in card["gates"].values())
-    return publish_dataset(ctx.db, ctx.settings, name, {name: features}, card, actor=_ACTOR)
-
-
-def _held_out_note(recipe: ExampleRecipe) -> str:
-    return (
-        f"Held-out reference features with identifiers removed: the test set of challenge {recipe.slug!r}. "
-        f"Left out: {', '.join(recipe.removed)}; ids are fresh and random; the target "
-        f"{recipe.target_column!r} is withheld (it is the challenge's hidden answers). "
-        f"Train on the synthetic replica {recipe.train_dataset!r}, predict these rows, be scored on the real answers."
-    )
-
-
 def _phases(today: datetime) -> list[dict[str, str]]:
     development_end = today + timedelta(days=59)
     return [
@@ -145,6 +116,7 @@ def _phases(today: datetime) -> list[dict[str, str]]:
 
 
 def _spec(recipe: ExampleRecipe, datasets: list[str], seed: int) -> dict[str, Any]:
+    """challenge.yaml of a code-mode example (the test replica is made when the challenge is published)."""
     return {
         "slug": recipe.slug,
         "title": recipe.title,
@@ -159,11 +131,18 @@ def _spec(recipe: ExampleRecipe, datasets: list[str], seed: int) -> dict[str, An
         "phases": _phases(datetime.now(UTC)),
         "limits": {"per_day": 5, "total": 100, "final_selection": 2, "team_size": 5},
         "starter_notebook": "starter.ipynb",
+        "submission": "code",
+        "code": {"wall_seconds": 300, "memory_mb": 2048},
+        "test_features": TEST_FEATURES_FILE,
+        "test_replica": recipe.test_dataset,
+        **({"test_replica_override_reason": recipe.test_replica_override_reason}
+           if recipe.test_replica_override_reason else {}),
     }
 
 
-def _description(recipe: ExampleRecipe, refs: list[str], frames: list[pd.DataFrame], scores: dict[str, float]) -> str:
-    (train_ref, test_ref), (train, test) = refs, frames
+def _description(recipe: ExampleRecipe, train_ref: str, frames: list[pd.DataFrame], scores: dict[str, float]) -> str:
+    train, test = frames
+    test_ref = recipe.test_dataset
     columns = ", ".join(f"`{column}`" for column in test.columns)
     metrics = [recipe.metric["primary"], *recipe.metric.get("secondary", [])]
     return f"""# {recipe.title}
@@ -174,13 +153,21 @@ def _description(recipe: ExampleRecipe, refs: list[str], frames: list[pd.DataFra
 
 - `{train_ref}` ({len(train)} rows): a **synthetic replica** of the training part of the reference
   data, with the target `{recipe.target_column}`. No row is a real record.
-- `{test_ref}` ({len(test)} rows): **held-out reference features** with identifiers removed
-  (left out: {", ".join(recipe.removed)}; fresh random `{recipe.id_column}`) and without the target.
+- `{test_ref}` ({len(test)} rows): a **synthetic replica of the held-out test features** (same
+  columns and types, no target, no real row). The real held-out features (left out of the
+  reference: {", ".join(recipe.removed)}; fresh random `{recipe.id_column}`) never leave the
+  scoring side.
 
 Columns: {columns} (and `{recipe.target_column}` in the training data).
 
-Train on the synthetic data, predict every row of the test data, and submit a table with columns
-`{recipe.id_column}` and `{recipe.target_column}`. You are scored on the real, hidden answers.
+This is a **code challenge**: write a folder with `main.py` defining
+`predict(features: pandas.DataFrame) -> pandas.DataFrame` (columns `{recipe.id_column}` and
+`{recipe.target_column}`, one row per input row) and any model file beside it. Try it on the
+synthetic test replica with `smoke_test(folder, challenge="{recipe.slug}")` (full logs), then
+`submit_code(folder, challenge="{recipe.slug}")`: the platform runs the very same code offline,
+without network, on the real held-out features, and scores it on the real, hidden answers. You
+see the state, the outcome (ok, timeout, out of memory, error, no output, invalid output,
+platform error), the rounded scores and the run time, coarsely; never a log of the real run.
 
 ## Metric
 
@@ -195,16 +182,26 @@ One-hot features and a linear model trained on the synthetic replica (the starte
 
 
 def _notebook(path: Path, recipe: ExampleRecipe) -> Path:
-    target = recipe.target_column
+    target, ident = recipe.target_column, recipe.id_column
+    main_py = main_py_source(ident, target)
     return write_notebook(path, [
-        markdown(f"# {recipe.title}: starter\nTrain on the synthetic replica, predict the held-out rows, submit."),
-        code(f'from arena_client import load, submit\n\ntrain = load("{recipe.train_dataset}")\n'
-             f'test = load("{recipe.test_dataset}")\ntrain.head()'),
+        markdown(f"# {recipe.title}: starter\nTrain on the synthetic replica, write `predict` and a model file into "
+                 "a folder, smoke-test it on the synthetic test replica, submit the code."),
+        code(f'from arena_client import load, smoke_test, submit_code\n\ntrain = load("{recipe.train_dataset}")\n'
+             f'test = load("{recipe.test_dataset}")  # a synthetic replica of the held-out features\ntrain.head()'),
         markdown("## Baseline: one-hot features + a linear model"),
         code(baseline_source()),
-        code(f'pred_df = baseline_predict(train, test, "{recipe.id_column}", "{target}", "{recipe.task}")\n'
-             f'pred_df["{target}"].describe()'),
-        code(f'submit(pred_df, challenge="{recipe.slug}")'),
+        code(f'features = [column for column in test.columns if column != "{ident}"]\n'
+             f'model = baseline_fit(train, features, "{target}", "{recipe.task}")'),
+        markdown("## The code the platform runs: `main.py` with `predict`, and the model file beside it"),
+        code(f'import pickle\nfrom pathlib import Path\n\ncode_dir = Path.home() / "{recipe.slug}-code"\n'
+             f'code_dir.mkdir(exist_ok=True)\nwith open(code_dir / "model.pkl", "wb") as handle:\n'
+             f'    pickle.dump(model, handle)\n(code_dir / "main.py").write_text({main_py!r})\n'
+             'print(sorted(path.name for path in code_dir.iterdir()))'),
+        markdown("## Smoke test: the same harness as the enclave, on the synthetic test replica, with full logs"),
+        code(f'smoke_test(code_dir, challenge="{recipe.slug}")'),
+        markdown("## Submit: the platform runs the code offline on the real held-out features"),
+        code(f'submit_code(code_dir, challenge="{recipe.slug}")'),
     ])
 
 
@@ -216,8 +213,9 @@ def build_example(ctx: ExampleContext, recipe: ExampleRecipe) -> Path:
         recipe: The example to build.
 
     Returns:
-        ``<ctx.out_dir>/<recipe.slug>``, holding challenge.yaml, description.md, starter.ipynb
-        and answers.parquet.
+        ``<ctx.out_dir>/<recipe.slug>``, holding challenge.yaml, description.md, starter.ipynb,
+        answers.parquet and test_features.parquet (the real held-out features: publishing the
+        challenge keeps them on the scoring side and publishes a synthetic replica of them).
     """
     folder = ctx.out_dir / recipe.slug
     folder.mkdir(parents=True, exist_ok=True)
@@ -225,10 +223,9 @@ def build_example(ctx: ExampleContext, recipe: ExampleRecipe) -> Path:
     reference = generate_reference(people, ctx.seed, ctx.settings.reference_dir / f"{recipe.slug}-{ctx.seed}")
     train, held_out = _split_held_out(recipe.features(reference), ctx.seed)
     train_ref, synthetic_train = _publish_replica(ctx, recipe.train_dataset, train)
-    source_ids = held_out[recipe.id_column]
     held_out = _deidentify(held_out, ctx.seed, recipe.id_column)
     test = held_out.drop(columns=[recipe.target_column])
-    test_ref = _publish_held_out(ctx, recipe, test, source_ids)
+    test.to_parquet(folder / TEST_FEATURES_FILE, index=False)
     answers = held_out[[recipe.id_column, recipe.target_column]]
     answers.to_parquet(folder / "answers.parquet", index=False)
     predicted = baseline_predict(synthetic_train, test, recipe.id_column, recipe.target_column, recipe.task)
@@ -237,9 +234,9 @@ def build_example(ctx: ExampleContext, recipe: ExampleRecipe) -> Path:
         name: float(_BASELINE_METRICS[name](answers[recipe.target_column], predicted[recipe.target_column]))
         for name in metrics
     }
-    spec = _spec(recipe, [train_ref, test_ref], ctx.seed)
+    spec = _spec(recipe, [train_ref], ctx.seed)
     (folder / SPEC_FILE).write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    description = _description(recipe, [train_ref, test_ref], [synthetic_train, test], scores)
+    description = _description(recipe, train_ref, [synthetic_train, test], scores)
     (folder / "description.md").write_text(description, encoding="utf-8")
     _notebook(folder / "starter.ipynb", recipe)
     return folder

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from arena.settings import Settings
 from challenges.bundle import Bundle, validate_against_store
 from challenges.errors import BundleError, ChallengeError
 from challenges.spec import ChallengeSpec
+from challenges.held_out import publish_test_replica, held_out_features_path, write_scoring_side
 from challenges.starter import write_generated_starter
 
 __all__ = [
@@ -81,16 +82,6 @@ def assign_split(ids: pd.Series, public_fraction: float, seed: int) -> pd.Series
     return pd.Series(labels, index=ids.index, name=SPLIT_COLUMN)
 
 
-def _write_private(frame: pd.DataFrame, path: Path) -> None:
-    for folder in (path.parent.parent, path.parent):
-        folder.mkdir(parents=True, exist_ok=True)
-        folder.chmod(0o700)
-    partial = path.with_suffix(".parquet.partial")
-    frame.to_parquet(partial, index=False)
-    partial.chmod(0o600)
-    os.replace(partial, path)
-
-
 def _write_public(bundle: Bundle, folder: Path) -> None:
     for directory in (folder.parent, folder):
         directory.mkdir(parents=True, exist_ok=True)
@@ -108,6 +99,22 @@ def _write_public(bundle: Bundle, folder: Path) -> None:
 
 def _phases(spec: ChallengeSpec) -> list[Phase]:
     return [Phase(name=phase.name, starts_at=phase.starts_at, ends_at=phase.ends_at) for phase in spec.phases]
+
+
+def _unchanged(db: Database, spec: ChallengeSpec, digest: str) -> bool:
+    """Whether the very same bundle is already published under this slug (publishing it again is a no-op)."""
+    with db.session() as session:
+        row = session.scalar(select(Challenge).where(Challenge.slug == spec.slug))
+    return row is not None and row.spec == spec.model_dump(mode="json") and row.answers_digest == digest
+
+
+def _bundle_digest(bundle: Bundle) -> str:
+    """The answers' digest; for a code bundle, over the answers and the real test features."""
+    digest = bundle.answers_digest()
+    if not bundle.spec.is_code:
+        return digest
+    features = hashlib.sha256(bundle.file(bundle.spec.test_features).read_bytes()).hexdigest()
+    return hashlib.sha256(f"{digest}:{features}".encode()).hexdigest()
 
 
 def _upsert_row(session: Session, spec: ChallengeSpec, digest: str, *, republish: bool) -> Challenge | None:
@@ -167,6 +174,10 @@ def publish_challenge(
 ) -> str:
     """Publish a bundle: hidden answers, public files, Challenge and Phase rows, an audit event.
 
+    A code bundle (``submission: code``) also puts its real test features on the scoring side
+    (next to the answers, 0600) and publishes a gated synthetic replica of them as
+    ``test_replica`` (next version), which is what sandboxes see.
+
     Publishing the very same bundle again is a no-op; publishing a different bundle under an
     existing slug needs ``republish=True`` and bumps the challenge's version. Scores already
     recorded stay as they are unless ``rescore=True``: then, in the same transaction, every
@@ -185,7 +196,8 @@ def publish_challenge(
         The challenge slug.
 
     Raises:
-        BundleError: a referenced dataset is not published.
+        BundleError: a referenced dataset is not published, or is not a synthetic replica nor declared public.
+        GateFailedError: the synthetic replica of a code bundle's test features fails a gate.
         ChallengeError: the slug is taken by a different bundle (without ``republish``) or closed,
             or ``rescore`` without ``republish``.
     """
@@ -195,13 +207,24 @@ def publish_challenge(
     datasets = validate_against_store(bundle, db)
     answers = bundle.read_answers()
     answers[SPLIT_COLUMN] = assign_split(answers[spec.id_column], spec.split.public_fraction, spec.split.seed)
-    digest = bundle.answers_digest()
+    digest = _bundle_digest(bundle)
+    if _unchanged(db, spec, digest):
+        return spec.slug
+    features = bundle.read_test_features(answers) if spec.is_code else None
+    replica = None
+    if features is not None:  # its own transaction, before the challenge row's (SQLite takes one writer)
+        replica = publish_test_replica(
+            db, settings, spec.test_replica, features, slug=spec.slug, seed=spec.split.seed, actor=actor,
+            override_reason=spec.test_replica_override_reason,
+        )  # fmt: skip
     with db.session() as session:
         row = _upsert_row(session, spec, digest, republish=republish)
         if row is None:
             return spec.slug
         session.flush()
-        _write_private(answers, answers_path(settings, spec.slug))
+        write_scoring_side(answers, answers_path(settings, spec.slug))
+        if features is not None:
+            write_scoring_side(features, held_out_features_path(settings, spec.slug))
         _write_public(bundle, public_dir(settings, spec.slug))
         audit(
             session,
@@ -213,6 +236,8 @@ def publish_challenge(
             datasets=datasets,
             rows=len(answers),
             public_rows=int((answers[SPLIT_COLUMN] == "public").sum()),
+            submission=spec.submission,
+            test_replica=replica,
         )
         if rescore:
             _requeue_scored(session, row, actor)

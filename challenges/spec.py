@@ -27,6 +27,7 @@ from challenges.metrics import TASKS, is_metric_for_task, task_metrics
 __all__ = [
     "DEFAULT_RUBRIC",
     "ChallengeSpec",
+    "CodeSpec",
     "Limits",
     "MetricSpec",
     "PhaseSpec",
@@ -40,6 +41,7 @@ _DATASET_REF = re.compile(r"^[a-z0-9][a-z0-9_\-]*(?:@[1-9][0-9]*)?$")
 _COLUMN = Annotated[str, Field(min_length=1, max_length=128)]
 _POSITIVE = Annotated[int, Field(gt=0)]
 _CRITERION_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+_DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 
 
 class _Strict(BaseModel):
@@ -119,6 +121,18 @@ class Limits(_Strict):
         if self.per_day > self.total:
             raise ValueError(f"per_day {self.per_day} exceeds total {self.total}")
         return self
+
+
+class CodeSpec(_Strict):
+    """Limits of a code submission's run in the enclave (``code:`` in ``challenge.yaml``, code mode only)."""
+
+    wall_seconds: _POSITIVE = 600
+    memory_mb: _POSITIVE = 2048
+    cpus: Annotated[float, Field(gt=0)] = 1.0
+    pids: _POSITIVE = 256
+    output_mb: _POSITIVE = 64
+    scratch_mb: _POSITIVE = 512
+    max_upload_mb: _POSITIVE = 100
 
 
 class RubricCriterion(_Strict):
@@ -203,6 +217,19 @@ class ChallengeSpec(_Strict):
     starter_notebook: BundleFile | None = None
     """The bundle's starter notebook; None: the platform generates one from the spec (:mod:`challenges.starter`)."""
     rubric: Annotated[list[RubricCriterion], Field(min_length=1)] | None = None
+    submission: Literal["predictions", "code"] = "predictions"
+    code: CodeSpec | None = None
+    test_features: BundleFile | None = None
+    test_replica: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    test_replica_override_reason: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _code_defaults(cls, data: Any) -> Any:
+        # A code challenge that names no limits gets the defaults of CodeSpec.
+        if isinstance(data, dict) and data.get("submission") == "code" and data.get("code") is None:
+            return {**data, "code": {}}
+        return data
 
     @field_validator("slug")
     @classmethod
@@ -217,6 +244,21 @@ class ChallengeSpec(_Strict):
     @classmethod
     def _inside_bundle(cls, value: str | None) -> str | None:
         return None if value is None else _bundle_relative(value)
+
+    @field_validator("test_features")
+    @classmethod
+    def _features_inside_bundle(cls, value: str | None) -> str | None:
+        return None if value is None else _bundle_relative(value)
+
+    @field_validator("test_replica")
+    @classmethod
+    def _replica_name(cls, value: str | None) -> str | None:
+        if value is not None and not _DATASET_NAME.match(value):
+            raise ValueError(
+                f"test_replica {value!r} is not a dataset name: use 1-64 of a-z, 0-9, '_' and '-' "
+                "(no @version: each publication makes a new version)"
+            )
+        return value
 
     @field_validator("datasets")
     @classmethod
@@ -234,17 +276,22 @@ class ChallengeSpec(_Strict):
         return None if value is None else _check_rubric(value)
 
     @model_serializer(mode="wrap")
-    def _omit_absent_rubric(self, handler: SerializerFunctionWrapHandler, _info: SerializationInfo) -> dict[str, Any]:
-        # A bundle without a rubric dumps as before rubrics existed, so republishing it stays a no-op.
+    def _omit_absent_keys(self, handler: SerializerFunctionWrapHandler, _info: SerializationInfo) -> dict[str, Any]:
+        # A bundle without a rubric (or a predictions bundle) dumps as before those keys existed,
+        # so republishing it stays a no-op.
         data = handler(self)
-        if self.rubric is None:
-            data.pop("rubric", None)
+        for key in ("rubric", "code", "test_features", "test_replica", "test_replica_override_reason"):
+            if getattr(self, key) is None:
+                data.pop(key, None)
+        if self.submission == "predictions":
+            data.pop("submission", None)
         return data
 
     @model_validator(mode="after")
     def _consistent(self) -> ChallengeSpec:
         self._check_metrics()
         self._check_phases()
+        self._check_mode()
         if self.id_column == self.target_column:
             raise ValueError(f"id_column and target_column are both {self.id_column!r}")
         return self
@@ -259,6 +306,29 @@ class ChallengeSpec(_Strict):
             raise ValueError(
                 f"metric {name!r} does not suit task {self.task!r} "
                 f"(allowed: {', '.join(task_metrics[self.task])})"
+            )
+
+    def _check_mode(self) -> None:
+        if self.submission == "code":
+            missing = [key for key in ("test_features", "test_replica") if getattr(self, key) is None]
+            if missing:
+                raise ValueError(
+                    f"submission: code needs {' and '.join(missing)}: test_features is the bundle file of the REAL "
+                    "held-out features (kept on the scoring side), test_replica the name of the synthetic replica "
+                    "of them that competitors develop against"
+                )
+            if self.test_replica in {ref.partition("@")[0] for ref in self.datasets}:
+                raise ValueError(
+                    f"test_replica {self.test_replica!r} is also listed in datasets: publishing the challenge makes "
+                    "it, so leave it out of datasets"
+                )
+            return
+        keys = ("code", "test_features", "test_replica", "test_replica_override_reason")
+        present = [key for key in keys if getattr(self, key) is not None]
+        if present:
+            raise ValueError(
+                f"{', '.join(present)} only apply to submission: code; in predictions mode competitors predict the "
+                "rows of a published dataset, which must be a gated synthetic replica or declared public"
             )
 
     def _check_phases(self) -> None:
@@ -284,7 +354,13 @@ class ChallengeSpec(_Strict):
         return [self.metric.primary, *self.metric.secondary]
 
     def public_dict(self) -> dict[str, Any]:
-        """The spec as JSON-ready data without the hidden answers file name."""
+        """The spec as JSON-ready data without the hidden answers and test features file names."""
         data = self.model_dump(mode="json")
         data.pop("answers")
+        data.pop("test_features", None)
         return data
+
+    @property
+    def is_code(self) -> bool:
+        """Whether competitors submit code (run in the enclave on the real test features)."""
+        return self.submission == "code"

@@ -23,7 +23,9 @@ from challenges import (
     require_organiser,
     validate_against_store,
 )
+from challenges.held_out import migrate_test_sets
 from scoring import leaderboard
+from scoring.code_runs import read_run_log
 
 __all__ = ["app"]
 
@@ -128,3 +130,38 @@ def make_example_command(
     if publish_bundle:
         slug = publish_challenge(db, settings, load_bundle(folder), actor)
         typer.echo(f"challenge {slug!r} published")
+
+
+@app.command("migrate-test-sets")
+def migrate_test_sets_command(
+    actor: Actor,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would move.")] = False,
+) -> None:
+    """Take real rows out of the datasets store: real test sets become code challenges' scoring-side features.
+
+    Every published dataset whose card is neither a gated synthetic replica nor declared public
+    leaves the store; a challenge that used it as its test set switches to code mode, its real
+    rows kept on the scoring side and a gated synthetic replica published under the same name.
+    """
+    settings, db = _open()
+    require_organiser(db, actor, "migrate test sets")
+    report = migrate_test_sets(db, settings, actor, dry_run=dry_run)
+    verb = "would move" if dry_run else "moved"
+    for ref, slug in report.moved.items():
+        replica = report.replicas.get(slug, "a gated synthetic replica")
+        typer.echo(f"{ref}: {verb} to the scoring side of {slug!r}, replaced by {replica}")
+    for ref in report.withdrawn:
+        typer.echo(f"{ref}: {'would be' if dry_run else ''} withdrawn from the store (no challenge uses it)".replace("  ", " "))
+    if not report.moved and not report.withdrawn:
+        typer.echo("every dataset in the store is a gated synthetic replica or declared public: nothing to migrate")
+
+
+@app.command("run-log")
+def run_log(submission_id: int, actor: Actor) -> None:
+    """Print the scoring-side log of a code submission's run (organisers only; each read is audited).
+
+    The log may hold real rows the code printed: it never leaves the scoring side otherwise.
+    """
+    _, db = _open()
+    require_organiser(db, actor, "read run logs")
+    typer.echo(read_run_log(db, submission_id, actor), nl=False)

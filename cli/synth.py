@@ -107,8 +107,20 @@ def publish(
     override_reason: Annotated[
         str | None, typer.Option("--override-reason", help="Publish despite failing gates.")
     ] = None,
+    public_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--public-reason",
+            help="Publish a folder that is not a synthetic replica, declaring its rows public (reason on the card, "
+            "audited). Without it only gated synthetic replicas enter the store.",
+        ),
+    ] = None,
 ) -> None:
-    """Publish a replica folder as the next version of a dataset (a single table takes the dataset's name)."""
+    """Publish a replica folder as the next version of a dataset (a single table takes the dataset's name).
+
+    The datasets store is mounted in every sandbox: it takes gated synthetic replicas only,
+    unless the rows are declared public with --public-reason.
+    """
     tables, card = read_replica_dir(directory)
     if len(tables) == 1:
         tables = {name: next(iter(tables.values()))}
@@ -116,7 +128,9 @@ def publish(
     db = Database.from_settings(settings)
     try:
         db.migrate()
-        ref = publish_dataset(db, settings, name, tables, card, override_reason=override_reason)
+        ref = publish_dataset(
+            db, settings, name, tables, card, override_reason=override_reason, public_reason=public_reason
+        )
     finally:
         db.dispose()
     typer.echo(f"published {ref}")

@@ -20,7 +20,9 @@ from typing import Any
 from arena.settings import Settings
 from hub.culling import culler_role, culler_service
 from hub.docker_config import configure_docker
+from hub.parent_death import dies_with_parent
 from hub.profiles import configure_profiles
+from hub.proxy_command import proxy_command
 
 __all__ = [
     "LEADERBOARD_SCOPES",
@@ -110,7 +112,7 @@ def service_definitions(settings: Settings) -> list[dict[str, Any]]:
         {
             "name": "scoring",
             "url": f"http://127.0.0.1:{settings.scoring_port}",
-            "command": [_bin("arena"), "serve-scoring"],
+            "command": dies_with_parent([_bin("arena"), "serve-scoring"]),
             "environment": env,
             "cwd": str(settings.resolved_data_dir),
             "oauth_no_confirm": True,
@@ -119,12 +121,14 @@ def service_definitions(settings: Settings) -> list[dict[str, Any]]:
         {
             "name": LEADERBOARD_SERVICE,
             "url": f"http://127.0.0.1:{settings.leaderboard_port}",
-            "command": [
-                *(sys.executable, "-m", "hub.leaderboard_proxy"),
-                *("--ip", "127.0.0.1", "--port", str(settings.leaderboard_port)),
-                *("--destport", str(settings.streamlit_port), "--authtype", "oauth", "--forward-user-info"),
-                *(_bin("streamlit"), "run", str(REPO_ROOT / "leaderboard" / "app.py"), *streamlit_args),
-            ],
+            "command": dies_with_parent(
+                [
+                    *(sys.executable, "-m", "hub.leaderboard_proxy"),
+                    *("--ip", "127.0.0.1", "--port", str(settings.leaderboard_port)),
+                    *("--destport", str(settings.streamlit_port), "--authtype", "oauth", "--forward-user-info"),
+                    *(_bin("streamlit"), "run", str(REPO_ROOT / "leaderboard" / "app.py"), *streamlit_args),
+                ]
+            ),
             "environment": env,
             "cwd": str(settings.resolved_data_dir),
             "oauth_no_confirm": True,
@@ -169,10 +173,12 @@ def configure(c: Any, settings: Settings, *, managed_services: bool = True) -> N
     c.JupyterHub.cleanup_servers = False
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
     c.ConfigurableHTTPProxy.pid_file = str(hub_dir / "jupyterhub-proxy.pid")
+    c.ConfigurableHTTPProxy.command = dies_with_parent(proxy_command(settings))
     c.Authenticator.admin_users = set(settings.admin_users)
     c.Spawner.start_timeout = settings.spawn_timeout_seconds
     c.Spawner.http_timeout = settings.spawn_timeout_seconds
     c.Spawner.default_url = "/lab"
+    c.Spawner.poll_interval = settings.sandbox_poll_seconds  # a dead sandbox is torn down at the next poll
     c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
 
     if settings.spawner == "docker":

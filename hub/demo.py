@@ -18,6 +18,7 @@ from arena.db import Database
 from arena.models import Challenge, Role
 from arena.settings import Settings
 from challenges import load_bundle, make_example, publish_challenge
+from challenges.held_out import migrate_test_sets
 
 __all__ = ["DEMO_CHALLENGES", "DEMO_USERS", "demo_credentials", "seed_demo"]
 
@@ -70,6 +71,9 @@ def seed_demo(
             name, seed, settings.resolved_data_dir / "bundles" / name, db, settings, people=people
         )
         echo(f"challenge {publish_challenge(db, settings, load_bundle(bundle_dir), actor='demo')}: published")
+    moved = migrate_test_sets(db, settings, actor="demo")  # a demo seeded before code mode published real test rows
+    for ref, slug in moved.moved.items():
+        echo(f"{ref}: real rows moved to the scoring side of {slug}, replaced by {moved.replicas[slug]}")
     passwords = demo_credentials(settings)
     with db.session() as session:
         for name, role in DEMO_USERS.items():

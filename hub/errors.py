@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from arena.errors import ArenaError
 
-__all__ = ["HubError", "SandboxSetupError"]
+__all__ = ["HubError", "SandboxSetupError", "SpawnRefused"]
 
 
 class HubError(ArenaError):
@@ -13,3 +13,15 @@ class HubError(ArenaError):
 
 class SandboxSetupError(HubError):
     """A sandbox (network namespace, home, firewall) could not be prepared or torn down."""
+
+
+class SpawnRefused(SandboxSetupError):
+    """The platform refuses this spawn (no arena account, no free server slot): the user's to fix.
+
+    Attributes:
+        status: the HTTP status the hub answers with (4xx), the message shown as is.
+    """
+
+    def __init__(self, message: str, status: int = 403) -> None:
+        super().__init__(message)
+        self.status = status

@@ -7,6 +7,10 @@ Run as ``python -m hub.leaderboard_proxy ARGS`` with jhsingle-native-proxy's own
 - the proxy did not authenticate websockets, so Streamlit's websocket (where
   ``st.context.headers`` comes from) carried no forwarded hub user; authenticating it
   also closes an unauthenticated path to the app.
+- its ``oauth_proxy`` is an ``async`` method under tornado's ``@web.authenticated``, which
+  returns None (after redirecting to the login) for a request without a hub login; the proxy
+  then awaited None and logged a ``TypeError`` traceback at every such request (the hub's own
+  health check of the service at every start, any signed-out visitor).
 """
 
 from __future__ import annotations
@@ -39,7 +43,15 @@ def patch_proxy() -> None:
             raise web.HTTPError(403, "not signed in to the hub")
         return await original_ws_get(self, *args, **kwargs)
 
+    supervising = proxyhandlers.SuperviseAndProxyHandler
+    original_oauth_proxy = supervising.oauth_proxy
+
+    async def oauth_proxy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        proxied = original_oauth_proxy(self, *args, **kwargs)  # None: redirected to the hub's login
+        return None if proxied is None else await proxied
+
     handler.check_origin = _same_host_origin
+    supervising.oauth_proxy = oauth_proxy
     handler.ws_get = ws_get
     handler._arena_patched = True
 

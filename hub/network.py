@@ -24,7 +24,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from arena.settings import Settings
-from hub.errors import SandboxSetupError
+from hub.errors import SandboxSetupError, SpawnRefused
 
 __all__ = [
     "FIREWALL_TABLE",
@@ -35,6 +35,7 @@ __all__ = [
     "firewall_ruleset",
     "firewall_table",
     "host_if_prefix",
+    "namespace_prefix",
     "network_for",
     "remove_firewall",
     "run_command",
@@ -46,6 +47,11 @@ _MAX_SANDBOXES = 2**14 - 1  # /30 blocks in a /16 (block 0 unused)
 
 def _tag(settings: Settings) -> str:
     return settings.sandbox_network_prefix.split(".")[-1]
+
+
+def namespace_prefix(settings: Settings) -> str:
+    """Common start of the network namespace names of this platform's sandboxes."""
+    return f"arena-{_tag(settings)}-"
 
 
 def host_if_prefix(settings: Settings) -> str:
@@ -91,15 +97,16 @@ def network_for(settings: Settings, arena_id: int, slot: int = 0) -> SandboxNetw
         raise SandboxSetupError(f"server slot {slot} outside 0..{per_user - 1} (ARENA_SANDBOX_NAMED_SERVERS)")
     most = (_MAX_SANDBOXES + 1) // per_user - 1  # the last user's last slot is /30 number _MAX_SANDBOXES
     if not 1 <= arena_id <= most:
-        raise SandboxSetupError(
+        raise SpawnRefused(
             f"arena user id {arena_id} outside 1..{most}: no /30 left for its sandboxes "
-            f"({per_user} servers per user; lower ARENA_SANDBOX_NAMED_SERVERS)"
+            f"({per_user} servers per user; lower ARENA_SANDBOX_NAMED_SERVERS)",
+            status=503,
         )
     base = ipaddress.IPv4Network(f"{settings.sandbox_network_prefix}.0.0/16")
     block = base.network_address + 4 * (arena_id * per_user + slot)
     tag, suffix = _tag(settings), f"{arena_id}-{slot}" if slot else str(arena_id)
     return SandboxNetwork(
-        namespace=f"arena-{tag}-{suffix}",
+        namespace=f"{namespace_prefix(settings)}{suffix}",
         host_if=f"{host_if_prefix(settings)}{suffix}",
         sandbox_if=f"avs{tag}-{suffix}",
         host_ip=str(block + 1),

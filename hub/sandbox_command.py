@@ -1,12 +1,15 @@
 """The command line that runs one single-user server inside its sandbox (pure, no side effects).
 
-Layers, outermost first: ``nsenter --net`` (the sandbox's own network namespace; unlike
-``ip netns exec`` it makes no copy of the host's mounts, so a home unmounted on the host is
-not kept alive by another sandbox's copy), ``setpriv`` (drop to
-the sandbox uid, no groups, no capabilities, no new privileges), ``bwrap`` (new user, pid,
-ipc and uts namespaces; a file system made only of read-only system dirs, the sandbox
-environment, the read-only datasets and challenges, the user's home, and a /tmp tmpfs capped
-at ``sandbox_tmp_bytes``) and ``prlimit`` (address space, processes, file size, CPU time).
+Layers, outermost first: the control group's enter prefix (:meth:`arena.cgroups.Cgroup.enter_command`:
+memory with tmpfs and page cache counted, process count and CPU for the whole sandbox), ``nsenter
+--net`` (the sandbox's own network namespace; unlike ``ip netns exec`` it makes no copy of the
+host's mounts, so a home unmounted on the host is not kept alive by another sandbox's copy),
+``setpriv`` (drop to the sandbox uid, no groups, no capabilities, no new privileges), ``bwrap``
+(new user, pid, ipc and uts namespaces; a read-only file system made only of read-only system
+dirs, the sandbox environment, the read-only datasets and challenges, the user's home (disk
+quota), a /tmp tmpfs capped at ``sandbox_tmp_bytes`` and a /dev/shm tmpfs capped at
+``sandbox_shm_bytes``: nothing else is writable) and ``prlimit`` (file size, core dumps, CPU
+time; and, only when no control group can be made, per-process address space and processes).
 Whatever is not bound (the hub's state, answers, reference data, the database, other homes)
 does not exist inside.
 """
@@ -17,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arena.settings import Settings
+from arena.system_binds import read_only_system
 from hub.network import SandboxNetwork
 
 __all__ = ["SANDBOX_HOME", "Sandbox", "limit_args", "passwd_lines", "sandbox_argv", "sandbox_env", "system_binds"]
 
 SANDBOX_HOME = "/home/jovyan"
 SANDBOX_USER = "jovyan"
-_ROOT_LINKS = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
 _ETC_FILES = ("hosts", "localtime", "nsswitch.conf", "ssl", "ca-certificates", "mime.types")
 
 
@@ -41,28 +44,22 @@ class Sandbox:
 
 def system_binds(root: Path = Path("/")) -> list[str]:
     """bwrap arguments for the read-only system: /usr, the top-level links, a few /etc files."""
-    args = ["--ro-bind", str(root / "usr"), "/usr"]
-    for name in _ROOT_LINKS:
-        path = root / name
-        if path.is_symlink():
-            args += ["--symlink", str(path.readlink()), f"/{name}"]
-        elif path.is_dir():
-            args += ["--ro-bind", str(path), f"/{name}"]
-    for name in _ETC_FILES:
-        if (root / "etc" / name).exists():
-            args += ["--ro-bind", str(root / "etc" / name), f"/etc/{name}"]
-    return args
+    return read_only_system(_ETC_FILES, root)
 
 
-def limit_args(settings: Settings) -> list[str]:
-    """``prlimit`` arguments for the sandbox's resource limits."""
-    args = [
-        "prlimit",
-        f"--as={settings.sandbox_mem_bytes}",
-        f"--nproc={settings.sandbox_max_processes}",
-        f"--fsize={settings.sandbox_max_file_bytes}",
-        "--core=0",
-    ]
+def limit_args(settings: Settings, *, in_cgroup: bool = False) -> list[str]:
+    """``prlimit`` arguments for the sandbox's per-process limits.
+
+    Args:
+        settings: platform settings (or a profile's sized copy).
+        in_cgroup: the sandbox runs in a control group holding its memory and processes; without
+            one, memory and processes fall back to per-process caps (an address-space cap: it counts
+            neither tmpfs nor page cache, and breaks libraries that reserve much virtual memory).
+    """
+    args = ["prlimit"]
+    if not in_cgroup:
+        args += [f"--as={settings.sandbox_mem_bytes}", f"--nproc={settings.sandbox_max_processes}"]
+    args += [f"--fsize={settings.sandbox_max_file_bytes}", "--core=0"]
     if settings.sandbox_cpu_seconds is not None:
         args.append(f"--cpu={settings.sandbox_cpu_seconds}")
     return [*args, "--"]
@@ -87,11 +84,21 @@ def sandbox_env(settings: Settings, sandbox: Sandbox) -> dict[str, str]:
     }
 
 
-def sandbox_argv(settings: Settings, sandbox: Sandbox, command: list[str]) -> list[str]:
-    """The full argv running ``command`` (e.g. jupyterhub-singleuser) inside ``sandbox``."""
+def sandbox_argv(
+    settings: Settings, sandbox: Sandbox, command: list[str], cgroup_prefix: list[str] | None = None
+) -> list[str]:
+    """The full argv running ``command`` (e.g. jupyterhub-singleuser) inside ``sandbox``.
+
+    Args:
+        settings: platform settings (or a profile's sized copy).
+        sandbox: whose sandbox.
+        command: what runs inside.
+        cgroup_prefix: the sandbox's control group's enter command; None: no group (prlimit fallback).
+    """
     env_dir = str(settings.sandbox_env_dir)
     ids = str(sandbox.uid), str(sandbox.gid)
     return [
+        *(cgroup_prefix or []),
         *("nsenter", f"--net={sandbox.network.netns_path}"),
         *("setpriv", f"--reuid={ids[0]}", f"--regid={ids[1]}", "--clear-groups"),
         *("--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"),
@@ -107,8 +114,11 @@ def sandbox_argv(settings: Settings, sandbox: Sandbox, command: list[str]) -> li
         *("--ro-bind", str(settings.challenges_dir), "/challenges"),
         *("--bind", str(sandbox.home), SANDBOX_HOME),
         *("--proc", "/proc", "--dev", "/dev", "--size", str(settings.sandbox_tmp_bytes), "--tmpfs", "/tmp"),
+        *("--size", str(settings.sandbox_shm_bytes), "--tmpfs", "/dev/shm"),
+        # last: the root (bwrap's own tmpfs, where the mount points were made) and /dev read-only
+        *("--remount-ro", "/dev", "--remount-ro", "/"),
         *("--chdir", SANDBOX_HOME, "--setenv", "HOME", SANDBOX_HOME),
-        *limit_args(settings),
+        *limit_args(settings, in_cgroup=cgroup_prefix is not None),
         *command,
     ]
 

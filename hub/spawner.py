@@ -31,15 +31,18 @@ from typing import Any
 
 from jupyterhub.spawner import LocalProcessSpawner
 from sqlalchemy import select
+from tornado import web
 from traitlets import Integer
 
 from arena.accounts import find_user
+from arena.cgroups import cgroup_mode
 from arena.db import Database
 from arena.models import Challenge, ChallengeState
 from arena.settings import Settings, get_settings
-from hub.errors import SandboxSetupError
+from hub.errors import SandboxSetupError, SpawnRefused
 from hub.home_quota import loop_quota_missing, mount_home, unmount_home
 from hub.network import SandboxNetwork, apply_firewall, create_network, destroy_network, network_for
+from hub.sandbox_cgroup import create_sandbox_cgroup, remove_sandbox_cgroup
 from hub.sandbox_command import Sandbox, passwd_lines, sandbox_argv, sandbox_env
 from sandboxes import seed_home, seed_starters
 
@@ -57,7 +60,9 @@ def _arena_id(settings: Settings, name: str) -> int:
     with _database(settings.db_url).session() as session:
         user = find_user(session, name)
         if user is None:
-            raise SandboxSetupError(f"hub user {name!r} has no arena account: create it with `arena users add`")
+            raise SpawnRefused(
+                f"{name!r} has no arena account, so no sandbox can start: an organiser adds it with `arena users add`"
+            )
         return user.id
 
 
@@ -190,9 +195,10 @@ class BwrapSpawner(LocalProcessSpawner):
         taken = {other._slot for other in self._siblings()}
         free = [slot for slot in range(1, settings.sandbox_named_servers + 1) if slot not in taken]
         if not free:
-            raise SandboxSetupError(
+            raise SpawnRefused(
                 f"{self.user.name} already runs {settings.sandbox_named_servers} named servers "
-                "(ARENA_SANDBOX_NAMED_SERVERS): stop one first"
+                "(ARENA_SANDBOX_NAMED_SERVERS): stop one first",
+                status=409,
             )
         return free[0]
 
@@ -245,7 +251,20 @@ class BwrapSpawner(LocalProcessSpawner):
         return missing is None
 
     async def start(self) -> tuple[str, int]:
-        """Prepare home, network and firewall, then launch the sandboxed server."""
+        """Prepare home, network, firewall and control group, then launch the sandboxed server.
+
+        Raises:
+            tornado.web.HTTPError: the platform refuses the spawn (4xx, the reason as the message
+                the hub shows on the spawn page and in its API, no traceback in its log).
+        """
+        try:
+            return await self._start()
+        except SpawnRefused as refusal:
+            http_error = web.HTTPError(refusal.status, str(refusal))
+            http_error.jupyterhub_message = str(refusal)
+            raise http_error from None
+
+    async def _start(self) -> tuple[str, int]:
         settings = self.arena_settings
         self._slot = self._claim_slot(settings)  # before any await: siblings starting now see it taken
         try:
@@ -262,11 +281,21 @@ class BwrapSpawner(LocalProcessSpawner):
                 await asyncio.to_thread(prepare_sandbox_files, settings, sandbox, quota=quota, challenges=challenges)
             await create_network(sandbox.network)
             await apply_firewall(settings)
+            group = await asyncio.to_thread(create_sandbox_cgroup, settings, sandbox.network, self.limits)
+            if group is None:
+                self.log.warning(
+                    "The sandbox of %s has NO control group (ARENA_SANDBOX_CGROUPS=%s, host: %s): memory and "
+                    "processes are capped per process only (prlimit), tmpfs and page cache not at all",
+                    self._label,
+                    settings.sandbox_cgroups,
+                    cgroup_mode(),
+                )
             self.ip = sandbox.network.sandbox_ip
             self.port = self.sandbox_port
             self.hub_connect_url = f"http://{sandbox.network.host_ip}:{settings.hub_port}"
             server = [str(settings.sandbox_env_dir / "bin" / "jupyterhub-singleuser")]
-            self.cmd = sandbox_argv(self.limits or settings, sandbox, server)
+            prefix = group.enter_command() if group is not None else None
+            self.cmd = sandbox_argv(self.limits or settings, sandbox, server, cgroup_prefix=prefix)
             address = await super().start()
         except Exception:
             await self._tear_down(sandbox.network, sandbox.home)
@@ -275,8 +304,25 @@ class BwrapSpawner(LocalProcessSpawner):
         await self._wait_listening(self.start_timeout)
         return address
 
+    async def poll(self) -> int | None:
+        """The parent's poll; a sandbox found dead (other than while it starts) is torn down at once.
+
+        JupyterHub does not call ``stop`` for a server that died on its own: without this, its
+        network, cgroup and mounted home would stay until the user's next spawn.
+        """
+        status = await super().poll()
+        if status is not None and self._network is not None and not self._start_pending:
+            network, self._network, self._slot = self._network, None, None
+            self.log.warning(
+                "The sandbox of %s ended (exit %s): removing its network, cgroup and home mount", self._label, status
+            )
+            await self._tear_down(network, self.arena_settings.homes_dir / self.user.name)
+        return status
+
     async def _tear_down(self, network: SandboxNetwork, home: Path) -> None:
-        """Remove the sandbox's network; unmount the home unless another server of the user runs (fine if gone)."""
+        """Kill what is left in the sandbox's cgroup and remove it, remove its network; unmount the home
+        unless another server of the user runs (each fine if gone)."""
+        await asyncio.to_thread(remove_sandbox_cgroup, self.arena_settings, network)
         await destroy_network(network)
         async with self._home_locks[self.user.name]:
             siblings = self._siblings()
@@ -326,8 +372,10 @@ class BwrapSpawner(LocalProcessSpawner):
             await super().stop(now=now)
         finally:
             settings = self.arena_settings
-            if network is None:  # started before slots and networks were kept in the state
+            torn_down = network is not None and self._network is None  # poll() found it dead meanwhile
+            if network is None and slot is not None:  # started before networks were kept in the state
                 arena_id = await asyncio.to_thread(_arena_id, settings, self.user.name)
-                network = network_for(settings, arena_id, slot or 0)
-            await self._tear_down(network, settings.homes_dir / self.user.name)
+                network = network_for(settings, arena_id, slot)
+            if network is not None and not torn_down:
+                await self._tear_down(network, settings.homes_dir / self.user.name)
             self._slot = None

@@ -10,12 +10,17 @@ import pyarrow as pa
 from arena.settings import Settings
 from scoring.errors import ScoringError
 
-__all__ = ["published_answers_path", "read_published_answers"]
+__all__ = ["published_answers_path", "published_features_path", "read_published_answers"]
 
 
 def published_answers_path(settings: Settings, slug: str) -> Path:
     """``<answers_dir>/<slug>/answers.parquet``."""
     return settings.answers_dir / slug / "answers.parquet"
+
+
+def published_features_path(settings: Settings, slug: str) -> Path:
+    """``<answers_dir>/<slug>/test_features.parquet``: a code challenge's real test features (enclave runs only)."""
+    return settings.answers_dir / slug / "test_features.parquet"
 
 
 def read_published_answers(settings: Settings, spec: dict) -> pd.DataFrame:

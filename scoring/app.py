@@ -40,10 +40,21 @@ from sqlalchemy.orm import Session, selectinload
 from arena.db import Database, audit
 from arena.errors import ArenaError, NotFoundError
 from arena.health import schema_revision
-from arena.models import Challenge, ChallengeState, Role, Score, Submission, SubmissionState, TeamMember, User
+from arena.models import (
+    Challenge,
+    ChallengeState,
+    Role,
+    Score,
+    Submission,
+    SubmissionKind,
+    SubmissionState,
+    TeamMember,
+    User,
+)
 from arena.settings import Settings
 from challenges import AccessDeniedError
 from scoring.auth import ACTING_USER_HEADER, Authenticate, HubCaller, as_caller, hub_authenticator
+from scoring.code_upload import code_upload_limit, is_code_challenge
 from scoring.errors import (
     HubUnavailableError,
     QuotaExceededError,
@@ -194,13 +205,25 @@ class _Api:
             raise NotFoundError(f"submission {submission_id} of {slug!r} does not exist")
         return found
 
+    def upload_limit(self, slug: str) -> tuple[int, str] | None:
+        """The size cap of an upload to ``slug``: a code challenge's ``code.max_upload_mb``, else the default."""
+        with self.db.session() as session:
+            spec = find_challenge(session, slug).spec
+        return code_upload_limit(spec) if is_code_challenge(spec) else None
+
     def submission_view(self, submission: Submission, shown: list[Score], closed: bool, staff: bool) -> dict[str, Any]:
         scores: dict[str, dict[str, float]] = {}
         for score in shown:
             if score.split == "public" or closed or staff:
                 scores.setdefault(score.split, {})[score.metric] = score.value
+        code_run = {}
+        if submission.kind == SubmissionKind.code:
+            # Only what the platform fixes: the outcome, its fixed text (stored as ``error``), the time bucket.
+            code_run = {"outcome": submission.outcome, "run_time": submission.run_bucket}
         return {
             "id": submission.id,
+            "kind": (submission.kind or SubmissionKind.predictions).value,
+            **code_run,
             "state": submission.state.value,
             "error": submission.error,
             "filename": submission.filename,
@@ -286,9 +309,16 @@ def _router(api: _Api) -> APIRouter:
     def challenges(user: CurrentUser) -> list[dict[str, Any]]:
         with api.db.session() as session:
             rows = session.scalars(select(Challenge).order_by(Challenge.published_at)).all()
-        keys = ("task", "metric", "datasets", "phases")
+        keys = ("task", "metric", "datasets", "phases", "test_replica")
         return [
-            {"slug": c.slug, "title": c.title, **{k: c.spec.get(k) for k in keys}, "state": c.state.value} for c in rows
+            {
+                "slug": c.slug,
+                "title": c.title,
+                **{k: c.spec.get(k) for k in keys},
+                "submission": c.spec.get("submission", "predictions"),
+                "state": c.state.value,
+            }
+            for c in rows
         ]
 
     # The body is parsed as it streams in (no spooling by the framework): the file goes straight
@@ -296,7 +326,8 @@ def _router(api: _Api) -> APIRouter:
     @router.post("/api/challenges/{slug}/submissions", status_code=202)
     async def submit(slug: str, request: Request, user: CurrentUser) -> dict[str, Any]:
         await run_in_threadpool(check_can_submit, api.db, slug, user.name)
-        upload = await receive_upload(request.headers.get("content-type"), request.stream(), api.settings)
+        limit = await run_in_threadpool(api.upload_limit, slug)
+        upload = await receive_upload(request.headers.get("content-type"), request.stream(), api.settings, limit)
         submission = await run_in_threadpool(
             queue_submission,
             api.db,

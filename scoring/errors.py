@@ -5,6 +5,8 @@ from __future__ import annotations
 from arena.errors import ArenaError
 
 __all__ = [
+    "CodeArchiveError",
+    "EnclaveError",
     "HubUnavailableError",
     "QuotaExceededError",
     "ReviewError",
@@ -51,3 +53,11 @@ class ReviewError(ScoringError):
 
 class ReviewNotAllowedError(ReviewError):
     """The user's role may not read or write reviews (judges, organisers and admins only)."""
+
+
+class CodeArchiveError(SubmissionError):
+    """An uploaded code archive is refused (not a zip/tar.gz, a path leaving the folder, a link, too big…)."""
+
+
+class EnclaveError(ScoringError):
+    """The enclave could not run code for a reason of the platform's (bwrap, cgroups, staging); names the step."""

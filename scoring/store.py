@@ -15,14 +15,25 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arena.db import Database, audit
 from arena.errors import NotFoundError
-from arena.models import Challenge, ChallengeState, Submission, SubmissionState, Team, TeamMember, User, utcnow
+from arena.models import (
+    Challenge,
+    ChallengeState,
+    Submission,
+    SubmissionKind,
+    SubmissionState,
+    Team,
+    TeamMember,
+    User,
+    utcnow,
+)
 from arena.settings import Settings
+from scoring.code_upload import check_upload_kind
 from scoring.errors import QuotaExceededError, ScoringError, SubmissionTooLargeError
 from scoring.locking import begin_write
 
@@ -92,9 +103,16 @@ class StoredFile:
     :meth:`discard`; a refused or discarded upload leaves no file behind.
     """
 
-    def __init__(self, settings: Settings) -> None:
-        """Open a staging file under ``<submissions_dir>/tmp``."""
-        self.settings, self.limit, self.size = settings, settings.submission_max_bytes, 0
+    def __init__(self, settings: Settings, limit: tuple[int, str] | None = None) -> None:
+        """Open a staging file under ``<submissions_dir>/tmp``.
+
+        Args:
+            settings: Platform settings (the store).
+            limit: Largest size in bytes and the name of the rule setting it (default:
+                ``settings.submission_max_bytes``).
+        """
+        self.limit, self.limit_name = limit or (settings.submission_max_bytes, "submission_max_bytes")
+        self.settings, self.size = settings, 0
         staging = staging_dir(settings)
         staging.mkdir(parents=True, exist_ok=True)
         handle, self._temporary = tempfile.mkstemp(dir=staging, prefix=staging_prefix())
@@ -110,9 +128,7 @@ class StoredFile:
         self.size += len(chunk)
         if self.size > self.limit:
             self.discard()
-            raise SubmissionTooLargeError(
-                f"submission is larger than the limit of {self.limit} bytes (submission_max_bytes)"
-            )
+            raise SubmissionTooLargeError(f"submission is larger than the limit of {self.limit} bytes ({self.limit_name})")
         self._hasher.update(chunk)
         self._out.write(chunk)
 
@@ -188,17 +204,23 @@ def _check_quota(session: Session, challenge: Challenge, team_id: int, now: date
     """Refuse a submission once ``limits.total`` or ``limits.per_day`` is used up.
 
     Counted (one SQL count per limit, run in the caller's transaction holding the team's lock):
-    the challenge's submissions that did not fail and were made either by the team or by any of
+    the challenge's submissions that did not fail, and the code submissions whose run failed for a
+    reason of the code's (a ``platform_error`` is refunded), made either by the team or by any of
     its current members, whichever team they were in then. So leaving a team and creating or
     joining another does not reset a competitor's quota, and a team that takes in a member also
     takes in what that member already used.
     """
     limits = challenge.spec.get("limits") or {}
     members = select(TeamMember.user_id).where(TeamMember.team_id == team_id)
+    code_run_failed = and_(
+        Submission.kind == SubmissionKind.code,
+        Submission.outcome.is_not(None),
+        Submission.outcome != "platform_error",
+    )
     counted = select(func.count(Submission.id)).where(
         Submission.challenge_id == challenge.id,
         or_(Submission.team_id == team_id, Submission.user_id.in_(members)),
-        Submission.state != SubmissionState.failed,
+        or_(Submission.state != SubmissionState.failed, code_run_failed),
     )
     total = limits.get("total")
     if total is not None and session.scalar(counted) >= total:
@@ -244,7 +266,9 @@ def queue_submission(
     """Queue a file already in the store, within the team's quotas (the file is forgotten on refusal).
 
     Arguments and errors are those of :func:`accept_submission`, except ``stored``: the
-    ``(sha256, size)`` of a file already written by :class:`StoredFile`.
+    ``(sha256, size)`` of a file already written by :class:`StoredFile`. The file must suit the
+    challenge's mode (:func:`scoring.code_upload.check_upload_kind`): a predictions file, or for
+    a code challenge an archive that unpacks to a folder holding ``main.py``.
 
     Returns:
         The new submission row (state ``queued``).
@@ -252,6 +276,9 @@ def queue_submission(
     digest, size = stored
     try:
         team_id = check_can_submit(db, slug, user_name)
+        with db.session() as session:
+            spec = dict(find_challenge(session, slug).spec)
+        is_code = check_upload_kind(spec, submission_path(settings, digest), size)
         with db.session() as session:
             _lock_team(db, session, team_id)
             challenge = find_challenge(session, slug)
@@ -269,6 +296,7 @@ def queue_submission(
                 description=description,
                 state=SubmissionState.queued,
                 created_at=now,
+                kind=SubmissionKind.code if is_code else SubmissionKind.predictions,
             )
             session.add(submission)
             session.flush()
@@ -293,7 +321,8 @@ def accept_submission(
     The file is streamed to ``<submissions_dir>/<sha256[:2]>/<sha256>`` while hashing and
     rejected as soon as it passes ``settings.submission_max_bytes``. The quota check and the
     insert of the ``queued`` row run in one transaction holding the team's lock, so concurrent
-    submissions never exceed a cap. Failed submissions do not count; the submissions of the
+    submissions never exceed a cap. Failed prediction files and code runs failed by the platform
+    do not count (a code run failed by the code does); the submissions of the
     team's current members made in other teams of the challenge do (no quota reset by changing team).
 
     Args:

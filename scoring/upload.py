@@ -37,8 +37,8 @@ class Upload:
 class _Parts:
     """python-multipart callbacks routing the ``file`` and ``description`` parts."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, limit: tuple[int, str] | None) -> None:
+        self.settings, self.limit = settings, limit
         self.file: StoredFile | None = None
         self.stored: tuple[str, int] | None = None
         self.filename = "submission"
@@ -75,7 +75,7 @@ class _Parts:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
         name = options.get(b"name", b"").decode("utf-8", "replace")
         if name == "file" and self.file is None and self.stored is None:
-            self._target, self.file = "file", StoredFile(self.settings)
+            self._target, self.file = "file", StoredFile(self.settings, self.limit)
             self.filename = options.get(b"filename", b"submission").decode("utf-8", "replace")
         elif name == "description":
             self._target, self.description = "description", bytearray()
@@ -99,25 +99,32 @@ class _Parts:
             self.file.discard()
 
 
-async def receive_upload(content_type: str | None, body: AsyncIterator[bytes], settings: Settings) -> Upload:
+async def receive_upload(
+    content_type: str | None,
+    body: AsyncIterator[bytes],
+    settings: Settings,
+    limit: tuple[int, str] | None = None,
+) -> Upload:
     """Parse a ``multipart/form-data`` body as it arrives, storing its ``file`` part.
 
     Args:
         content_type: The request's Content-Type header (with the boundary).
         body: The request body, chunk by chunk.
         settings: Platform settings (store, ``submission_max_bytes``).
+        limit: Largest file size in bytes and the rule's name (default ``submission_max_bytes``;
+            a code archive: the challenge's ``code.max_upload_mb``).
 
     Returns:
         The stored upload. The caller queues it (or forgets it) with :func:`scoring.store.queue_submission`.
 
     Raises:
-        SubmissionTooLargeError: the file passed ``settings.submission_max_bytes`` (nothing kept).
+        SubmissionTooLargeError: the file passed the limit (nothing kept).
         SubmissionError: not multipart, malformed, no ``file`` field, description too long.
     """
     kind, options = parse_options_header(content_type)
     if kind != b"multipart/form-data" or not options.get(b"boundary"):
         raise SubmissionError("send the submission as multipart/form-data with the file in a field named 'file'")
-    parts = _Parts(settings)
+    parts = _Parts(settings, limit)
     parser = MultipartParser(options[b"boundary"], parts.callbacks())
     try:
         async for chunk in body:

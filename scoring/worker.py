@@ -5,6 +5,10 @@ The ``submissions`` table is the queue. A claim is one atomic statement (Postgre
 ``UPDATE … WHERE state='queued'``, writes being serialised), so two workers never take the
 same row. While scoring, a heartbeat thread refreshes ``heartbeat_at``; :func:`requeue_stale`
 puts rows whose worker died back in the queue.
+
+A code submission is run in the enclave on the real test features (:mod:`scoring.code_runs`)
+and its predictions scored like a file's; a claim skips the code submissions of a team that
+already has one running, so each team has at most one code run at a time.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, not_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from arena.db import Database, audit
-from arena.models import Challenge, Score, Submission, SubmissionState, utcnow
+from arena.models import Challenge, Score, Submission, SubmissionKind, SubmissionState, utcnow
 from arena.settings import Settings
 from scoring.answers import read_published_answers
+from scoring.code_runs import CodeRun, run_code_submission
+from scoring.code_upload import is_code_challenge
+from scoring.enclave import RunOutcome
 from scoring.compute import SPLITS, compute_scores, metric_names
 from scoring.errors import ScoringError
 from scoring.locking import begin_write
@@ -67,9 +74,22 @@ class Worker:
 
     def claim(self) -> Submission | None:
         """Atomically take the oldest queued submission (state → ``scoring``), or None when the queue is empty."""
+        running = aliased(Submission)
+        team_running_code = (
+            select(running.id)
+            .where(
+                running.team_id == Submission.team_id,
+                running.kind == SubmissionKind.code,
+                running.state == SubmissionState.scoring,
+            )
+            .exists()
+        )
         oldest = (
             select(Submission.id)
-            .where(Submission.state == SubmissionState.queued)
+            .where(
+                Submission.state == SubmissionState.queued,
+                not_(and_(Submission.kind == SubmissionKind.code, team_running_code)),
+            )
             .order_by(Submission.created_at, Submission.id)
             .limit(1)
         )
@@ -98,10 +118,14 @@ class Worker:
                     .values(heartbeat_at=utcnow())
                 )
 
-    def _evaluate(self, submission: Submission) -> dict[str, dict[str, float]]:
+    def _spec(self, submission: Submission) -> dict:
         with self.db.session() as session:
             spec = dict(session.get(Challenge, submission.challenge_id).spec)
             audit(session, f"worker:{self.name}", "answers.read", f"challenge:{spec['slug']}", submission=submission.id)
+        return spec
+
+    def _evaluate(self, submission: Submission) -> dict[str, dict[str, float]]:
+        spec = self._spec(submission)
         answers = read_published_answers(self.settings, spec)
         stored = submission_path(self.settings, submission.file_digest)
         frame = read_submission(stored, spec["id_column"], self.settings.submission_max_columns)
@@ -126,8 +150,13 @@ class Worker:
         beat = threading.Thread(target=self._heartbeat, args=(submission.id, done), daemon=True)
         beat.start()
         error: str | None = None
+        run: CodeRun | None = None
         try:
-            scores = self._evaluate(submission)
+            if submission.kind == SubmissionKind.code:
+                run = self._run_code(submission)
+                error, scores = run.error, run.scores
+            else:
+                scores = self._evaluate(submission)
         except ScoringError as problem:
             error, scores = str(problem), {}
         except Exception as problem:
@@ -143,6 +172,10 @@ class Worker:
                 return session.get(Submission, submission.id)
             row.state = SubmissionState.failed if error else SubmissionState.scored
             row.error = error
+            if run is not None:
+                row.outcome, row.run_bucket = run.outcome.value, run.bucket
+                row.log_path = None if run.log_path is None else str(run.log_path)
+                audit(session, f"worker:{self.name}", "code.run", f"submission:{row.id}", outcome=run.outcome.value)
             row.scored_at = utcnow()
             row.heartbeat_at = None
             session.add_all(
@@ -153,14 +186,42 @@ class Worker:
             session.flush()
             return row
 
+    def _run_code(self, submission: Submission) -> CodeRun:
+        """Run a code submission in the enclave; any fault on the way is the platform's (only the fixed text shows)."""
+        try:
+            spec = self._spec(submission)
+            if not is_code_challenge(spec):
+                raise ScoringError(f"challenge {spec['slug']!r} takes predictions, not code (republished since?)")
+            return run_code_submission(self.settings, spec, submission)
+        except Exception:
+            log.exception("submission %s: platform error around the code run", submission.id)
+            return CodeRun(RunOutcome.platform_error, {}, None, None)
+
     def run_once(self) -> Submission | None:
         """Claim and score one submission; None when the queue was empty."""
         submission = self.claim()
         return None if submission is None else self.score(submission)
 
     def run_forever(self, stop_event: threading.Event) -> None:
-        """Score submissions until ``stop_event`` is set, re-queueing stale ones while idle."""
+        """Score submissions until ``stop_event`` is set, re-queueing stale ones while idle.
+
+        Runs ``settings.enclave_slots`` claim loops at once (threads of this worker), so that as
+        many code runs as the enclave has slots can run side by side; each loop takes one
+        submission at a time.
+        """
         log.info("worker %s started", self.name)
+        helpers = [
+            threading.Thread(target=self._loop, args=(stop_event,), name=f"{self.name}-slot-{slot}", daemon=True)
+            for slot in range(1, max(1, self.settings.enclave_slots))
+        ]
+        for helper in helpers:
+            helper.start()
+        self._loop(stop_event)
+        for helper in helpers:
+            helper.join()
+        log.info("worker %s stopped", self.name)
+
+    def _loop(self, stop_event: threading.Event) -> None:
         while not stop_event.is_set():
             try:
                 if self.run_once() is None:
@@ -169,4 +230,3 @@ class Worker:
             except Exception:
                 log.exception("worker %s: error in the scoring loop", self.name)
                 stop_event.wait(self.settings.worker_poll_seconds)
-        log.info("worker %s stopped", self.name)

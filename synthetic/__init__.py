@@ -11,8 +11,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from synthetic.card import render_card_markdown, write_card
-    from synthetic.errors import GateFailedError, InputDataError, SyntheticError
+    from synthetic.card import (
+        DECLARED_PUBLIC,
+        SYNTHETIC_REPLICA,
+        is_declared_public,
+        is_synthetic_replica,
+        render_card_markdown,
+        write_card,
+    )
+    from synthetic.errors import GateFailedError, InputDataError, NotAReplicaError, SyntheticError
     from synthetic.gates import GateThresholds, evaluate_replica
     from synthetic.holdout import split_holdout
     from synthetic.io import read_table, validate_table
@@ -24,8 +31,15 @@ if TYPE_CHECKING:
     from synthetic.replica import Replica
 
 _HOMES = {
-    "synthetic.card": ("render_card_markdown", "write_card"),
-    "synthetic.errors": ("GateFailedError", "InputDataError", "SyntheticError"),
+    "synthetic.card": (
+        "DECLARED_PUBLIC",
+        "SYNTHETIC_REPLICA",
+        "is_declared_public",
+        "is_synthetic_replica",
+        "render_card_markdown",
+        "write_card",
+    ),
+    "synthetic.errors": ("GateFailedError", "InputDataError", "NotAReplicaError", "SyntheticError"),
     "synthetic.gates": ("GateThresholds", "evaluate_replica"),
     "synthetic.holdout": ("split_holdout",),
     "synthetic.io": ("read_table", "validate_table"),

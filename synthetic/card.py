@@ -7,7 +7,38 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["render_card_markdown", "write_card"]
+__all__ = [
+    "DECLARED_PUBLIC",
+    "SYNTHETIC_REPLICA",
+    "is_declared_public",
+    "is_synthetic_replica",
+    "render_card_markdown",
+    "write_card",
+]
+
+SYNTHETIC_REPLICA = "synthetic_replica"
+"""``kind`` of the card of a gated synthetic replica (set by :func:`synthetic.evaluate_replica`)."""
+DECLARED_PUBLIC = "declared_public"
+"""``kind`` of the card of a dataset its organiser declared public (reason in ``public_reason``)."""
+_REPLICA_GATES = frozenset({"diagnostic", "quality", "new_row_synthesis", "pii_overlap"})
+
+
+def is_synthetic_replica(card: dict[str, Any]) -> bool:
+    """Whether a card is the card of a gated synthetic replica.
+
+    Cards written before cards had a ``kind`` count when they hold the replica gates of
+    :func:`synthetic.evaluate_replica`.
+    """
+    kind = card.get("kind")
+    if kind is not None:
+        return kind == SYNTHETIC_REPLICA
+    gates = card.get("gates")
+    return isinstance(gates, dict) and _REPLICA_GATES <= set(gates)
+
+
+def is_declared_public(card: dict[str, Any]) -> bool:
+    """Whether a card records that the organiser declared the dataset public (with a reason)."""
+    return card.get("kind") == DECLARED_PUBLIC and bool(str(card.get("public_reason") or "").strip())
 
 
 def _fmt(value: Any) -> str:
@@ -30,6 +61,11 @@ def render_card_markdown(card: dict[str, Any], title: str = "Synthetic replica")
     """Render a card as a Markdown page."""
     verdict = "PASSED" if card.get("passed") else "FAILED"
     lines = [f"# {title}", "", f"**Gates: {verdict}**", ""]
+    if card.get("kind"):
+        kind = {SYNTHETIC_REPLICA: "synthetic replica", DECLARED_PUBLIC: "declared public"}.get(card["kind"], card["kind"])
+        lines += [f"Kind: **{kind}**", ""]
+    if card.get("public_reason"):
+        lines += [f"> Declared public by the organiser. Reason: {card['public_reason']}", ""]
     if card.get("override_reason"):
         lines += [f"> Published despite failing gates. Override reason: {card['override_reason']}", ""]
     lines += ["| Gate | Value | Needs | Result |", "|---|---|---|---|"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from arena.errors import ArenaError
 
-__all__ = ["GateFailedError", "InputDataError", "SyntheticError"]
+__all__ = ["GateFailedError", "InputDataError", "NotAReplicaError", "SyntheticError"]
 
 
 class SyntheticError(ArenaError):
@@ -27,3 +27,7 @@ class GateFailedError(SyntheticError):
 
 class InputDataError(SyntheticError):
     """Input data cannot be used: unreadable file, empty table, all-null column, non-unique key…"""
+
+
+class NotAReplicaError(InputDataError):
+    """A dataset that is not a gated synthetic replica was to be published without a public declaration."""

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from sdmetrics.reports import DiagnosticReport, QualityReport
 from sdmetrics.single_table import DCROverfittingProtection, NewRowSynthesis
 
+from synthetic.card import SYNTHETIC_REPLICA
 from synthetic.errors import InputDataError
 from synthetic.metadata import IDENTIFYING_KINDS, MetadataSpec, TableSpec
 from synthetic.prepare import RARE_LABEL, merge_rare_categories, rare_categories
@@ -243,6 +244,7 @@ def evaluate_replica(
     if orphans:
         gates["foreign_key_orphans"] = _gate(sum(orphans.values()), thresholds.foreign_key_orphans_max, "<=")
     return {
+        "kind": SYNTHETIC_REPLICA,
         "gates": gates,
         "passed": all(g["passed"] for g in gates.values()),
         "tables": tables,

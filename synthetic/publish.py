@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from arena.db import Database, audit
 from arena.models import Dataset, utcnow
 from arena.settings import Settings
-from synthetic.card import write_card
-from synthetic.errors import GateFailedError, InputDataError
+from synthetic.card import DECLARED_PUBLIC, is_synthetic_replica, write_card
+from synthetic.errors import GateFailedError, InputDataError, NotAReplicaError
 
 __all__ = ["checksum_tables", "publish_dataset"]
 
@@ -73,6 +73,20 @@ def _update_index(datasets_dir: Path, entry: dict[str, Any]) -> None:
     _write_atomic(index_path, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
 
 
+def _check_replica_or_public(name: str, card: dict[str, Any], public_reason: str | None) -> dict[str, Any]:
+    """The card to store: a gated synthetic replica's as is, anything else only with a public declaration."""
+    if public_reason is not None:
+        return {**card, "kind": DECLARED_PUBLIC, "source_kind": card.get("kind"), "public_reason": public_reason}
+    if not is_synthetic_replica(card):
+        raise NotAReplicaError(
+            f"dataset {name!r}: its card is of kind {card.get('kind') or 'unknown'!r}, not a gated synthetic replica; "
+            "the datasets store (mounted in every sandbox) takes only synthetic replicas. Publish a replica "
+            "(`arena synth replicate`), or, if these rows are truly public, declare it with a reason "
+            "(--public-reason, audited and shown on the card)"
+        )
+    return card
+
+
 def _failing_gates(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     gates = card.get("gates")
     if not isinstance(gates, dict) or not gates:
@@ -101,9 +115,15 @@ def publish_dataset(
     card: dict[str, Any],
     *,
     override_reason: str | None = None,
+    public_reason: str | None = None,
     actor: str = "cli",
 ) -> str:
     """Publish a replica as the next version of dataset ``name``.
+
+    The datasets store is mounted in every sandbox, so it takes gated synthetic replicas only
+    (card ``kind`` ``synthetic_replica``, see :func:`synthetic.card.is_synthetic_replica`).
+    Anything else needs ``public_reason``: the organiser declares the rows public; the card
+    records the reason (kind ``declared_public``) and the declaration is audited.
 
     Args:
         db: The platform database (migrated).
@@ -112,6 +132,7 @@ def publish_dataset(
         tables: Table name → replica DataFrame (usually one table named like the dataset).
         card: The replica's card from :func:`synthetic.evaluate_replica` (must hold ``gates``).
         override_reason: Publish despite failing gates; the reason is stored and audited.
+        public_reason: Declare the rows public (not a synthetic replica); stored on the card and audited.
         actor: Who publishes (for the audit trail).
 
     Returns:
@@ -119,6 +140,7 @@ def publish_dataset(
 
     Raises:
         GateFailedError: A gate failed and no override reason was given (names gates and values).
+        NotAReplicaError: The card is not a synthetic replica's and no public reason was given.
         InputDataError: Bad name, no tables, an empty table, or a card without gates.
     """
     _check_name("dataset", name)
@@ -128,7 +150,9 @@ def publish_dataset(
         _check_name("table", table)
         if frame.empty:
             raise InputDataError(f"dataset {name!r}: table {table!r} has no rows")
-    failing = _failing_gates(card)
+    public_reason = (public_reason or "").strip() or None
+    failing = {} if public_reason is not None and not card.get("gates") else _failing_gates(card)
+    card = _check_replica_or_public(name, card, public_reason)
     override_reason = (override_reason or "").strip() or None
     if failing and override_reason is None:
         raise GateFailedError(failing)
@@ -156,12 +180,14 @@ def publish_dataset(
                     checksum=checksum,
                     rows=sum(rows.values()),
                     card=card,
-                    gates=card["gates"],
+                    gates=card.get("gates", {}),
                     override_reason=override_reason,
                     published_at=published_at,
                 )
             )
-            audit(session, actor, "dataset.publish", ref, checksum=checksum, passed=not failing)
+            audit(session, actor, "dataset.publish", ref, checksum=checksum, passed=not failing, kind=card.get("kind"))
+            if public_reason is not None:
+                audit(session, actor, "dataset.declare_public", ref, reason=public_reason)
             if failing:
                 audit(
                     session,

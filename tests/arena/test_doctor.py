@@ -182,7 +182,7 @@ def test_doctor_prints_one_line_per_check_and_exits_1_on_failure(
 
     lines = result.output.splitlines()
     assert [line.split()[:2] for line in lines] == [["OK" if r.ok else "FAIL", r.name] for r in expected]
-    names = ["database", "answers", "proxy", "proxy-http", "bubblewrap", "home-quota", "secrets"]
+    names = ["database", "answers", "proxy", "proxy-http", "bubblewrap", "home-quota", "sandbox-cgroups", "secrets"]
     assert names == [r.name for r in expected]
     assert lines[-1].startswith("FAIL secrets")  # the SQLite default
     assert result.exit_code == 1
@@ -281,3 +281,16 @@ def test_proxy_reachable_fails_when_nothing_answers(tmp_path: Path) -> None:
     assert not result.ok
     assert result.message.startswith(f"nothing answers at http://127.0.0.1:{port}/hub/health (")
     assert "start the platform (`arena up`)" in result.message
+
+
+def test_doctor_says_which_cgroups_hold_the_sandboxes(tmp_path: Path) -> None:
+    from arena.cgroups import cgroup_mode
+    from arena.health import check_sandbox_cgroups
+
+    on = check_sandbox_cgroups(Settings(data_dir=tmp_path, _env_file=None))
+    off = check_sandbox_cgroups(Settings(data_dir=tmp_path, sandbox_cgroups="off", _env_file=None))
+
+    mode = cgroup_mode()
+    assert on.ok == (mode != "none")
+    assert (f"cgroup {mode}: 2 GiB memory (tmpfs and page cache included)" in on.message) == (mode != "none")
+    assert not off.ok and "prlimit" in off.message

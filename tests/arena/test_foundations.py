@@ -22,6 +22,18 @@ def test_settings_read_prefixed_environment(monkeypatch: pytest.MonkeyPatch, tmp
     assert settings.db_url == f"sqlite:///{(tmp_path / 'd' / 'arena.db').resolve()}"
 
 
+def test_empty_variables_mean_not_set(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """``${ARENA_DATABASE_URL:-}`` in a compose file or script gives an empty value: the default applies."""
+    monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path / "d"))
+    for name in ("ARENA_DATABASE_URL", "ARENA_SUBMISSION_MAX_BYTES", "ARENA_LOG_FORMAT", "ARENA_SANDBOX_CPU_SECONDS"):
+        monkeypatch.setenv(name, "")
+    settings = Settings(_env_file=None)
+    assert settings.database_url is None
+    assert settings.db_url == f"sqlite:///{(tmp_path / 'd' / 'arena.db').resolve()}"
+    assert settings.submission_max_bytes == Settings.model_fields["submission_max_bytes"].default
+    assert settings.log_format == "text" and settings.sandbox_cpu_seconds is None
+
+
 def test_migrations_are_idempotent(db: Database) -> None:
     db.migrate()
     with db.session() as session:

@@ -50,7 +50,7 @@ def make_bundle(tmp_path: Path) -> BundleMaker:
 def people_published(db: Database) -> Database:
     """The database with dataset ``people@1`` published."""
     with db.session() as session:
-        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40))
+        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40, card={"kind": "synthetic_replica"}))
     return db
 
 

@@ -117,7 +117,7 @@ def test_bad_bundle_raises_arena_error(make_bundle: BundleMaker, cli_env: Settin
 
 def test_make_example_and_publish(cli_env: Settings, tmp_path: Path) -> None:
     out = tmp_path / "examples"
-    command = ["make-example", SLUG, "--seed", "5", "--people", "300", "--out", str(out), "--publish"]
+    command = ["make-example", SLUG, "--seed", "5", "--people", "1000", "--out", str(out), "--publish"]
 
     refused = CliRunner().invoke(app, command)
     result = CliRunner().invoke(app, [*command, "--actor", "minh"])

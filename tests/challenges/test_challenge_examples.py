@@ -17,6 +17,7 @@ from arena.db import Database
 from arena.models import Dataset
 from arena.settings import Settings
 from challenges import ChallengeError, answers_path, load_bundle, make_example, publish_challenge
+from challenges.held_out import held_out_features_path
 
 IDENTIFIERS = {"full_name", "cccd", "phone", "household_id", "employer_id", "birth_date", "monthly_income_vnd",
                "product_id", "enterprise_id", "commune_code", "revenue_vnd", "tax_code", "name", "founded"}
@@ -45,32 +46,43 @@ def test_example_end_to_end(
     slug = publish_challenge(db, db_settings, bundle, actor="test")
 
     spec = bundle.spec
-    train_ref, test_ref = spec.datasets
+    (train_ref,), test_ref = spec.datasets, f"{spec.test_replica}@1"
     train, test = _dataset(db_settings, train_ref), _dataset(db_settings, test_ref)
+    real_test = pd.read_parquet(held_out_features_path(db_settings, slug))
     answers = pd.read_parquet(answers_path(db_settings, slug))
     with db.session() as session:
         published = {f"{n}@{v}" for n, v in session.execute(select(Dataset.name, Dataset.version))}
-    assert slug == name and published == {train_ref, test_ref}
+    assert slug == name and spec.is_code and published == {train_ref, test_ref}
     assert spec.target_column in train.columns and spec.target_column not in test.columns
-    assert not IDENTIFIERS & (set(train.columns) | set(test.columns))
-    assert set(answers[spec.id_column]) == set(test[spec.id_column])
-    assert not set(answers[spec.id_column]) & set(train[spec.id_column])
+    assert list(test.columns) == list(real_test.columns) and len(test) == len(real_test)
+    assert not IDENTIFIERS & (set(train.columns) | set(test.columns) | set(real_test.columns))
+    assert set(answers[spec.id_column]) == set(real_test[spec.id_column])
+    assert not set(answers[spec.id_column]) & (set(train[spec.id_column]) | set(test[spec.id_column]))
     assert targets_ok(set(answers[spec.target_column]))
     notebook = nbformat.reads((folder / "starter.ipynb").read_text(), as_version=4)
     nbformat.validate(notebook)
     sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    assert "from arena_client import load, submit" in sources[0] and f'load("{train_ref.split("@")[0]}")' in sources[0]
-    assert f'submit(pred_df, challenge="{name}")' in sources[-1]
-    namespace: dict = {}
-    exec(sources[1], namespace)  # noqa: S102 - the baseline cell, exactly as competitors get it
-    predicted = namespace["baseline_predict"](train, test, spec.id_column, spec.target_column, spec.task)
+    assert "from arena_client import load, smoke_test, submit_code" in sources[0]
+    assert f'load("{train_ref.split("@")[0]}")' in sources[0]
+    assert f'smoke_test(code_dir, challenge="{name}")' in sources[-2]
+    assert f'submit_code(code_dir, challenge="{name}")' in sources[-1]
+    namespace: dict = {"train": train, "test": test, "Path": Path}
+    for source in sources[1:4]:  # the baseline cells, exactly as competitors get them, writing into a temp home
+        exec(source.replace("Path.home()", f"Path({str(tmp_path)!r})"), namespace)  # noqa: S102
+    code_dir = tmp_path / f"{name}-code"
+    main: dict = {"__file__": str(code_dir / "main.py")}
+    exec((code_dir / "main.py").read_text(), main)  # noqa: S102 - main.py as the enclave imports it
+    predicted = main["predict"](real_test)
     scored = predicted.merge(answers, on=spec.id_column, suffixes=("_pred", ""))
     documented = re.search(rf"{spec.metric.primary} \*\*([0-9.]+)\*\*", (folder / "description.md").read_text())
     assert documented is not None and len(scored) == len(answers)
     recomputed = primary_metric(scored[spec.target_column], scored[f"{spec.target_column}_pred"])
     assert recomputed == pytest.approx(float(documented[1]), abs=1e-4)
     public_spec = json.loads((db_settings.challenges_dir / slug / "challenge.json").read_text())
-    assert public_spec["datasets"] == [train_ref, test_ref]
+    assert public_spec["datasets"] == [train_ref] and public_spec["test_replica"] == spec.test_replica
+    assert "test_features" not in public_spec and "answers" not in public_spec
+    for path in (answers_path(db_settings, slug), held_out_features_path(db_settings, slug)):
+        assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_held_out_ids_are_not_reference_ids(db: Database, db_settings: Settings, tmp_path: Path) -> None:

@@ -35,7 +35,8 @@ from arena.settings import Settings
 from hub import hub_command, ops_token, prepare_hub_dir
 from hub.servers import stop_all_servers
 from hub.home_quota import home_mounts, release_homes
-from hub.network import host_if_prefix, remove_firewall
+from hub.network import host_if_prefix, namespace_prefix, remove_firewall
+from hub.sandbox_cgroup import leftover_sandbox_cgroups
 from sandboxes import ensure_sandbox_env
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "leftover_sandboxes",
     "login",
     "make_settings",
+    "prepare_platform",
     "publish_tiny_people",
     "run_code",
     "run_in_kernel",
@@ -63,6 +65,7 @@ __all__ = [
     "wait_for_hub",
 ]
 
+SANDBOX_UIDS = 10_000
 TEST_NETWORK_PREFIX = "10.214"  # apart from a platform running on this machine with the default 10.213
 NO_SERVICES_CONFIG = """\
 from arena.settings import get_settings
@@ -175,7 +178,8 @@ def wait_for_hub(hub: HubProcess, timeout: float = 90) -> HubProcess:
 
 
 def leftover_sandboxes(settings: Settings) -> list[str]:
-    """Network namespaces, veth interfaces, mounted homes and their loop devices of ``settings``' sandboxes."""
+    """Network namespaces, veth interfaces, mounted homes, their loop devices and the cgroups of ``settings``'
+    sandboxes."""
     tag = settings.sandbox_network_prefix.split(".")[-1]
     names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
@@ -183,16 +187,22 @@ def leftover_sandboxes(settings: Settings) -> list[str]:
     prefix = host_if_prefix(settings)
     found += [line.split(":")[1].strip().split("@")[0] for line in links.splitlines() if prefix in line]
     found += [f"mount {point}" for point in home_mounts(settings)]
+    found += [f"cgroup {name}" for name in leftover_sandbox_cgroups(settings, namespace_prefix(settings))]
     listing = ["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"]
     loops = subprocess.run(listing, capture_output=True, text=True)
     return found + [f"loop {line.strip()}" for line in loops.stdout.splitlines() if str(settings.homes_dir) in line]
 
 
 def sandbox_processes(settings: Settings) -> list[str]:
-    """Live processes (zombies waiting for init to reap them excluded) under a sandbox uid."""
-    listing = subprocess.run(["ps", "-eo", "uid=,pid=,stat=,args="], capture_output=True, text=True).stdout
+    """Live processes (zombies waiting for init to reap them excluded) under a notebook-sandbox uid.
+
+    Notebook sandboxes have uids ``sandbox_uid_base + id`` below ``+ SANDBOX_UIDS``; code-submission
+    enclaves (from 30000, the enclave uid base), which other tests may run meanwhile, are not theirs.
+    """
+    listing = subprocess.run(["ps", "-ww", "-eo", "uid=,pid=,stat=,args="], capture_output=True, text=True).stdout
     rows = [line.split(maxsplit=3) for line in listing.splitlines()]
-    return [" ".join(row) for row in rows if int(row[0]) >= settings.sandbox_uid_base and not row[2].startswith("Z")]
+    uids = range(settings.sandbox_uid_base, settings.sandbox_uid_base + SANDBOX_UIDS)
+    return [" ".join(row) for row in rows if int(row[0]) in uids and not row[2].startswith("Z")]
 
 
 def stop_hub(hub: HubProcess, timeout: float = 60) -> None:
@@ -255,6 +265,13 @@ def running_platform(
         managed_services: run the scoring and leaderboard services too.
         overrides: further Settings fields.
     """
+    settings = prepare_platform(data_dir, users, **overrides)
+    with hub_running(settings, managed_services=managed_services) as hub:
+        yield hub
+
+
+def prepare_platform(data_dir: Path, users: dict[str, str], **overrides: Any) -> Settings:
+    """Settings of a fresh data dir with the sandbox env, the DB migrated, competitors and ``people@1``."""
     settings = make_settings(data_dir, **overrides)
     ensure_sandbox_env(settings)
     database = Database(settings.db_url)
@@ -264,8 +281,7 @@ def running_platform(
             create_user(session, name, "competitor", password)
     database.dispose()
     publish_tiny_people(settings)
-    with hub_running(settings, managed_services=managed_services) as hub:
-        yield hub
+    return settings
 
 
 def spawn(hub: HubProcess, username: str, password: str) -> tuple[str, float]:

@@ -75,7 +75,7 @@ def platform(e2e_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     db.migrate()
     users = [f"load{n:03d}" for n in range(USERS)]
     with db.session() as session:
-        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40))
+        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40, card={"kind": "synthetic_replica"}))
         create_user(session, "minh", "organiser", None, actor="test")
         for name in users:
             create_user(session, name, "competitor", None, actor="test")

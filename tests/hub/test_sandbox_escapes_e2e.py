@@ -10,6 +10,12 @@ kernels inside their sandboxes, through a real Linux kernel:
   ENOSPC (the home is an ext4 image of ``sandbox_disk_quota_mb``, loop-mounted), while the hub,
   another competitor's home and a new kernel in the full sandbox keep working; /tmp (a tmpfs,
   i.e. RAM) is full at ``sandbox_tmp_bytes`` (ENOSPC);
+- the root and /dev are read-only: writing 1 GiB anywhere but the home and /tmp fails at once
+  (EROFS), /dev/shm is a tmpfs full at ``sandbox_shm_bytes``;
+- memory allocated across several processes stops at the sandbox's cgroup limit (the kernel's
+  OOM killer ends the biggest of them), while the hub and another sandbox keep working;
+- a sandbox whose server is killed from outside is torn down within the poll interval (its
+  network namespace, home mount, loop device and cgroup gone);
 - no name resolves and no outside address is routable (the namespace has no default route);
 - a user's token does not open another user's server or account, and a made-up or revoked
   token cannot submit to the scoring service.
@@ -21,6 +27,9 @@ Reading the answers file and seeing other users' processes are covered by
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -31,7 +40,12 @@ import harness
 import httpx
 import pytest
 
-from hub.home_quota import home_image, loop_quota_missing
+from arena.accounts import find_user
+from arena.cgroups import Cgroup, cgroup_mode
+from arena.db import Database
+from hub.home_quota import home_image, home_mounts, loop_quota_missing
+from hub.network import network_for
+from hub.sandbox_cgroup import sandbox_cgroup_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(harness.e2e_missing() is not None, reason=str(harness.e2e_missing()))]
 
@@ -39,6 +53,9 @@ PASSWORD = "correct-horse-battery"
 FILE_LIMIT = 8 * 1024**2  # small, so that hitting it is quick
 TMP_LIMIT = 3 * FILE_LIMIT  # /tmp is a tmpfs (RAM): capped
 QUOTA_MB = 32  # each home: a 32 MiB ext4 image, four files' worth
+SHM_LIMIT = 4 * 1024**2
+MEMORY_LIMIT = 768 * 1024**2  # the server and a kernel fit; four 300 MiB children do not
+POLL_SECONDS = 2
 NETWORK_PREFIX = "10.216"  # apart from the other end-to-end modules, which may run at the same time
 
 
@@ -46,10 +63,13 @@ NETWORK_PREFIX = "10.216"  # apart from the other end-to-end modules, which may 
 def platform(e2e_root: Path) -> Iterator[harness.HubProcess]:
     """The real hub with its managed services, competitors alice and bob."""
     data_dir = e2e_root / f"arena-escapes-{uuid.uuid4().hex[:8]}"
-    users = {"alice": PASSWORD, "bob": PASSWORD}
+    users = {"alice": PASSWORD, "bob": PASSWORD, "carol": PASSWORD, "erin": PASSWORD}
     overrides = {
         "sandbox_max_file_bytes": FILE_LIMIT,
         "sandbox_tmp_bytes": TMP_LIMIT,
+        "sandbox_shm_bytes": SHM_LIMIT,
+        "sandbox_mem_bytes": MEMORY_LIMIT,
+        "sandbox_poll_seconds": POLL_SECONDS,
         "sandbox_disk_quota_mb": QUOTA_MB,
         "sandbox_network_prefix": NETWORK_PREFIX,
     }
@@ -181,6 +201,153 @@ def test_files_stop_at_the_size_limit_and_the_home_and_tmp_fill_up_at_their_caps
     assert host_file == FILE_LIMIT and image.st_size == quota and image.st_blocks * 512 <= quota
     assert hub_status == 200 and bob.strip() == str(10**6) and alice_again.strip() == "42"
     assert freed.strip() == "room again"
+
+
+WRITE_OUTSIDE = """
+import errno, json, os
+def fill(path, limit=1024**3):
+    written, chunk = 0, b"x" * 1024**2
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    except OSError as error:
+        return [0, errno.errorcode[error.errno]]
+    try:
+        while written < limit:
+            written += os.write(fd, chunk)
+        return [written, None]
+    except OSError as error:
+        return [written, errno.errorcode[error.errno]]
+    finally:
+        os.close(fd)
+        if os.path.exists(path):
+            os.remove(path)
+paths = ["/fill.bin", "/opt/fill.bin", "/etc/fill.bin", "/var/fill.bin", "/dev/fill.bin", "/usr/fill.bin",
+         "/datasets/fill.bin", "/challenges/fill.bin", os.environ["VIRTUAL_ENV"] + "/fill.bin"]
+result = {path: fill(path) for path in paths}
+result["/dev/shm/fill.bin"] = fill("/dev/shm/fill.bin")
+result["mkdir /newdir"] = fill("/newdir/x")
+print(json.dumps(result))
+"""
+
+
+def test_nothing_outside_the_home_and_tmp_is_writable(platform: harness.HubProcess, tokens: dict[str, str]) -> None:
+    result = json.loads(harness.run_code(platform, "alice", tokens["alice"], WRITE_OUTSIDE))
+
+    shm = result.pop("/dev/shm/fill.bin")
+    assert shm[1] == "ENOSPC" and shm[0] <= SHM_LIMIT, shm
+    for path, (written, error) in result.items():
+        assert written == 0 and error in ("EROFS", "EACCES", "ENOENT"), (path, written, error)
+    assert result["/opt/fill.bin"][1] == result["/etc/fill.bin"][1] == result["/fill.bin"][1] == "EROFS"
+
+
+MEMORY_HOG = """
+import json, os, time
+SIZE = 300 * 1024**2
+children = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        block = bytearray(SIZE)
+        for offset in range(0, SIZE, 4096):
+            block[offset] = 1
+        time.sleep(8)
+        os._exit(0)
+    children.append(pid)
+ends = [os.waitpid(pid, 0)[1] for pid in children]
+print(json.dumps({"killed": sum(os.WIFSIGNALED(e) and os.WTERMSIG(e) == 9 for e in ends),
+                  "finished": sum(os.WIFEXITED(e) and os.WEXITSTATUS(e) == 0 for e in ends)}))
+"""
+
+
+def _sandbox_cgroup(platform: harness.HubProcess, name: str) -> Cgroup:
+    database = Database(platform.settings.db_url)
+    with database.session() as session:
+        arena_id = find_user(session, name).id
+    database.dispose()
+    return Cgroup.existing(sandbox_cgroup_name(network_for(platform.settings, arena_id)))
+
+
+@pytest.mark.skipif(cgroup_mode() == "none", reason="no usable cgroup hierarchy here")
+def test_memory_across_processes_stops_at_the_sandbox_limit(
+    platform: harness.HubProcess, tokens: dict[str, str]
+) -> None:
+    group = _sandbox_cgroup(platform, "alice")
+    assert group.exists and group.pids(), "alice's server runs in its own cgroup"
+
+    hog = {}
+    thread = threading.Thread(target=lambda: hog.update(out=harness.run_code(platform, "alice", tokens["alice"],
+                                                                            MEMORY_HOG)))
+    thread.start()
+    time.sleep(3)  # the children are allocating: the hub and bob's sandbox meanwhile
+    hub_status = platform.api("GET", "/").status_code
+    bob = harness.run_code(platform, "bob", tokens["bob"], "print(len(bytearray(100 * 1024**2)))")
+    thread.join(120)
+    result = json.loads(hog["out"])
+
+    assert result["killed"] >= 1 and result["killed"] + result["finished"] == 4, result
+    assert group.oom_kills() >= 1 or group.memory_limit_hits() >= 1
+    assert group.memory_peak_bytes() is None or group.memory_peak_bytes() <= MEMORY_LIMIT
+    assert hub_status == 200 and bob.strip() == str(100 * 1024**2)
+    assert harness.run_code(platform, "alice", tokens["alice"], "print(6 * 7)").strip() == "42"
+
+
+def _server_pid(uid: int) -> int:
+    listing = subprocess.run(["ps", "-ww", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
+    for line in listing.splitlines():
+        owner, pid, args = line.split(maxsplit=2)
+        if int(owner) == uid and "jupyterhub-singleuser" in args and not args.startswith("bwrap"):
+            return int(pid)
+    raise AssertionError(f"no server process of uid {uid}")
+
+
+def test_a_sandbox_killed_from_outside_is_torn_down_within_the_poll_interval(platform: harness.HubProcess) -> None:
+    harness.spawn(platform, "carol", PASSWORD)
+    database = Database(platform.settings.db_url)
+    with database.session() as session:
+        arena_id = find_user(session, "carol").id
+    database.dispose()
+    network = network_for(platform.settings, arena_id)
+    home = platform.settings.homes_dir / "carol"
+    group = Cgroup.existing(sandbox_cgroup_name(network)) if cgroup_mode() != "none" else None
+
+    def left() -> list[str]:
+        things = [network.namespace] if Path(network.netns_path).exists() else []
+        things += [str(point) for point in home_mounts(platform.settings) if point == home]
+        things += [f"cgroup {group.name}"] if group is not None and group.exists else []
+        return things
+
+    assert len(left()) == (3 if group is not None and loop_quota_missing() is None else len(left()))
+    os.kill(_server_pid(platform.settings.sandbox_uid_base + arena_id), signal.SIGKILL)
+    killed = time.monotonic()
+    while left() and time.monotonic() - killed < 2 * POLL_SECONDS + 5:
+        time.sleep(0.2)
+
+    gone_after = time.monotonic() - killed
+    print(f"\ncarol's sandbox torn down {gone_after:.1f} s after its server was killed (poll every {POLL_SECONDS} s)")
+
+    assert left() == [], left()
+    assert gone_after < 2 * POLL_SECONDS + 5
+    leftovers = harness.leftover_sandboxes(platform.settings)
+    assert not [item for item in leftovers if "carol" in item or item == network.namespace], leftovers
+    assert platform.api("GET", "/users/carol").json()["servers"] == {}
+
+
+def test_a_spawn_the_platform_refuses_is_a_clear_403_not_a_500(platform: harness.HubProcess) -> None:
+    browser = harness.login(platform, "erin", PASSWORD)
+    database = Database(platform.settings.db_url)
+    with database.session() as session:  # erin's arena account goes while she is logged in to the hub
+        find_user(session, "erin").name = "erin-removed"
+    database.dispose()
+    assert platform.api("POST", "/users/frank").status_code == 201  # a hub user without an arena account
+
+    page = browser.get("/hub/spawn/erin")
+    api = platform.api("POST", "/users/frank/server")
+
+    reason = "has no arena account, so no sandbox can start"
+    assert page.status_code == 403 and f"&#39;erin&#39; {reason}" in page.text, page.text[-2000:]
+    assert api.status_code == 403 and api.json()["message"].startswith(f"'frank' {reason}"), api.text
+    log = platform.log()
+    assert "Unhandled error starting" not in log and "SpawnRefused" not in log and "SandboxSetupError" not in log
 
 
 OUTSIDE = """

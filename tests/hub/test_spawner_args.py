@@ -77,6 +77,30 @@ def test_resource_limits_come_from_settings(tmp_path: Path) -> None:
     assert "--cpu=600" in limits
 
 
+def test_root_and_dev_are_read_only_and_every_writable_place_is_capped(settings: Settings, argv: list[str]) -> None:
+    tmpfs = {argv[i + 3]: int(argv[i + 1]) for i, arg in enumerate(argv) if arg == "--size" and argv[i + 2] == "--tmpfs"}
+    writable = {argv[i + 2] for i, arg in enumerate(argv) if arg == "--bind"}
+
+    assert tmpfs == {"/tmp": settings.sandbox_tmp_bytes, "/dev/shm": settings.sandbox_shm_bytes}
+    assert argv.count("--tmpfs") == len(tmpfs)  # no tmpfs without a size
+    assert writable == {SANDBOX_HOME}  # the home: its disk quota (hub.home_quota)
+    remounts = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--remount-ro"]
+    assert remounts == ["/dev", "/"]
+    last_mount = max(i for i, arg in enumerate(argv) if arg in ("--bind", "--ro-bind", "--tmpfs", "--dev", "--proc"))
+    assert argv.index("--remount-ro") > last_mount  # after every mount point was made on the root
+
+
+def test_in_a_cgroup_memory_and_processes_are_the_groups_not_per_process(settings: Settings) -> None:
+    prefix = ["/bin/sh", "-c", "echo $$ > /sys/fs/cgroup/memory/x/cgroup.procs; exec \"$@\"", "cgroup-enter"]
+
+    argv = sandbox_argv(settings, sandbox_for(settings, "alice", 7), SERVER, cgroup_prefix=prefix)
+    limits = argv[argv.index("prlimit") : argv.index("--", argv.index("prlimit"))]
+
+    assert argv[: len(prefix)] == prefix and argv[len(prefix)] == "nsenter"
+    assert not any(flag.startswith(("--as=", "--nproc=")) for flag in limits)
+    assert f"--fsize={settings.sandbox_max_file_bytes}" in limits and "--core=0" in limits
+
+
 def test_sandbox_uid_never_falls_among_system_accounts(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, sandbox_uid_base=0, _env_file=None)
 

@@ -18,7 +18,7 @@ def test_the_sandbox_follows_the_arena_account(db: Database, db_settings: Settin
         user_id = create_user(session, "alice", "competitor", None).id
 
     assert _arena_id(db_settings, "alice") == user_id
-    with pytest.raises(SandboxSetupError, match="hub user 'mallory' has no arena account"):
+    with pytest.raises(SandboxSetupError, match="'mallory' has no arena account"):
         _arena_id(db_settings, "mallory")
 
 

@@ -44,7 +44,7 @@ def service(db: Database, db_settings: Settings, tmp_path: Path) -> Iterator[Ser
     """The base bundle published by organiser minh, users of ROLES, the app with the scripted hub."""
     settings = db_settings.model_copy(update={"embedded_worker": False, "submission_max_bytes": 4 * 1024**2})
     with db.session() as session:
-        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40))
+        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40, card={"kind": "synthetic_replica"}))
         for name, role in ROLES.items():
             create_user(session, name, role, None, actor="test")
     folder = write_bundle(tmp_path / "published-bundle")

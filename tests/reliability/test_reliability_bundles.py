@@ -59,7 +59,7 @@ def test_publish_through_the_console_script_refuses_and_publishes_nothing(
     db = Database.from_settings(Settings(data_dir=data, _env_file=None))
     db.migrate()
     with db.session() as session:
-        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40))
+        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40, card={"kind": "synthetic_replica"}))
         create_user(session, "minh", "organiser", None, actor="test")
     result = subprocess.run(
         [

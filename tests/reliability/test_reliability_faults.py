@@ -168,7 +168,7 @@ def test_database_restart_during_a_burst_of_submissions(private_postgres: Privat
     db = Database(settings.db_url)
     db.migrate()
     with db.session() as session:
-        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40))
+        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40, card={"kind": "synthetic_replica"}))
         for name in [*users, "minh"]:
             create_user(session, name, "organiser" if name == "minh" else "competitor", None, actor="test")
     limits = {"per_day": 100, "total": 100, "final_selection": 2, "team_size": 3}

@@ -21,7 +21,8 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     import arena_client
 
     yield arena_client
-    sys.modules.pop("arena_client", None)
+    for name in [name for name in sys.modules if name == "arena_client" or name.startswith("arena_client.")]:
+        sys.modules.pop(name, None)
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def test_bundle_scores_offline_exactly_as_once_published(
     folder, answers = bundle
     _guess(answers, tmp_path / "sub.parquet")
     with db.session() as session:
-        session.add(Dataset(name="enterprises", version=1, checksum="0" * 64, rows=60))
+        session.add(Dataset(name="enterprises", version=1, checksum="0" * 64, rows=60, card={"kind": "synthetic_replica"}))
     slug = publish_challenge(db, db_settings, load_bundle(folder), actor="organiser")
 
     offline = score_offline(folder, tmp_path / "sub.parquet")

@@ -14,6 +14,11 @@ Typical use::
     from arena_client import datasets, load, challenges, submit
     people = load("people")            # latest version, table "people"
     submit(predictions_df, "income-band")
+
+A code challenge takes code instead of predictions (see :mod:`arena_client.code`)::
+
+    smoke_test("~/my-code", challenge="income-band")   # the enclave's harness, here, on synthetic data
+    submit_code("~/my-code", challenge="income-band")  # run offline on the real test features
 """
 
 from __future__ import annotations
@@ -28,7 +33,18 @@ from typing import Any
 import httpx
 import pandas as pd
 
-__all__ = ["ArenaClientError", "Submission", "challenges", "datasets", "load", "submissions", "submit"]
+__all__ = [
+    "ArenaClientError",
+    "Submission",
+    "challenges",
+    "datasets",
+    "load",
+    "pack_code",
+    "smoke_test",
+    "submissions",
+    "submit",
+    "submit_code",
+]
 
 FINAL_STATES = ("scored", "failed")
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
@@ -235,3 +251,6 @@ def submit(
         submission = _request("GET", f"/api/challenges/{challenge}/submissions/{submission['id']}")
     _report(submission)
     return Submission(submission)
+
+
+from arena_client.code import pack_code, smoke_test, submit_code  # noqa: E402 - uses the helpers above
