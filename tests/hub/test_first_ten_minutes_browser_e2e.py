@@ -40,7 +40,7 @@ SLUG = "household-income-band"
 NEW_SLUG = "income-band-second-round"
 PASSWORD = "correct-horse-battery"
 USERS = {"lan": "competitor", "hoa": "judge", "minh": "organiser"}
-SCORED = re.compile(r"submission \d+ scored: public: ")
+SCORED = re.compile(r"submission \d+ (?:\(code\) )?scored.*: public")
 
 
 @pytest.fixture(scope="module")

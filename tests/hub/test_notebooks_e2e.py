@@ -113,6 +113,6 @@ def test_starter_runs_clean_and_is_scored(competitor: tuple[harness.HubProcess, 
     output = run_notebook(hub, token, f"starters/{slug}/starter.ipynb")
 
     print(output)
-    scored = re.findall(r"submission \d+ scored: public: .*", output)
+    scored = re.findall(r"submission \d+ (?:\(code\) )?scored.*: public.*", output)
     assert len(scored) == 1, output
     assert "{'id'" not in output and "'state': 'scored'" not in output  # no raw dict echoed under the score line

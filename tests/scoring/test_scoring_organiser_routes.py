@@ -39,7 +39,7 @@ def client(db: Database, db_settings: Settings) -> Iterator[TestClient]:
     with db.session() as session:
         create_user(session, "minh", "organiser", None)
         create_user(session, "lan", "competitor", None)
-        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40))
+        session.add(Dataset(name="people", version=1, checksum="0" * 64, rows=40, card={"kind": "synthetic_replica"}))
     quiet = db_settings.model_copy(update={"embedded_worker": False})
     with TestClient(create_app(quiet, authenticate=TOKENS.get, db=db)) as test_client:
         yield test_client
