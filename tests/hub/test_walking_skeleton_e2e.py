@@ -45,7 +45,7 @@ def starter_code(hub: harness.HubProcess) -> str:
     """The code cells of the published starter notebook, as one script that prints the result."""
     notebook = json.loads((hub.settings.challenges_dir / SLUG / "starter.ipynb").read_text())
     cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    cells[-1] = f"result = {cells[-1]}\nprint('RESULT', result)"
+    cells[-1] = f"result = {cells[-1]}\nprint('RESULT', dict(result))"
     shapes = "from arena_client import load\nprint('SHAPES', load('people_train').shape, load('people_test').shape)"
     return "\n".join([shapes, *cells])
 
