@@ -7,7 +7,7 @@ which the scoring service and the CLI's other commands do not need.
 from typing import Any
 
 from challenges.access import ORGANISER_ROLES, require_organiser
-from challenges.bundle import Bundle, load_bundle, parse_dataset_ref, validate_against_store
+from challenges.bundle import MAX_BUNDLE_BYTES, Bundle, load_bundle, parse_dataset_ref, validate_against_store
 from challenges.errors import AccessDeniedError, BundleError, ChallengeError
 from challenges.export import export_ranking, ranking_csv, ranking_table, team_review_means, with_review_means
 from challenges.held_out import (
@@ -27,9 +27,11 @@ from challenges.publish import (
     publish_challenge,
 )
 from challenges.spec import DEFAULT_RUBRIC, ChallengeSpec, CodeSpec, RubricCriterion, rubric_of
+from challenges.starter import generated_starter_cells, write_generated_starter
 
 __all__ = [
     "DEFAULT_RUBRIC",
+    "MAX_BUNDLE_BYTES",
     "ORGANISER_ROLES",
     "AccessDeniedError",
     "Bundle",
@@ -44,6 +46,7 @@ __all__ = [
     "check_datasets_store",
     "close_challenge",
     "export_ranking",
+    "generated_starter_cells",
     "held_out_features_path",
     "is_metric_for_task",
     "list_challenges",
@@ -62,6 +65,7 @@ __all__ = [
     "team_review_means",
     "validate_against_store",
     "with_review_means",
+    "write_generated_starter",
 ]
 
 

@@ -296,7 +296,8 @@ def load_bundle(path: str | Path, *, max_bytes: int = MAX_BUNDLE_BYTES) -> Bundl
         raise BundleError(f"{source}: not a bundle folder or .zip file")
     bundle = Bundle(spec=_read_spec(folder), folder=folder, _keepalive=keepalive)
     for name in (bundle.spec.description, bundle.spec.starter_notebook):
-        bundle.file(name)
+        if name is not None:  # no starter notebook: the platform generates one when publishing
+            bundle.file(name)
     answers = bundle.read_answers()
     if bundle.spec.is_code:
         bundle.read_test_features(answers)

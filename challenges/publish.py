@@ -20,6 +20,7 @@ from challenges.bundle import Bundle, validate_against_store
 from challenges.errors import BundleError, ChallengeError
 from challenges.held_out import held_out_features_path, publish_test_replica, write_scoring_side
 from challenges.spec import ChallengeSpec
+from challenges.starter import write_generated_starter
 
 __all__ = [
     "PUBLIC_SPEC_FILE",
@@ -88,7 +89,10 @@ def _write_public(bundle: Bundle, folder: Path) -> None:
     spec_json = json.dumps(bundle.spec.public_dict(), indent=2, ensure_ascii=False) + "\n"
     (folder / PUBLIC_SPEC_FILE).write_text(spec_json, encoding="utf-8")
     shutil.copyfile(bundle.file(bundle.spec.description), folder / _PUBLIC_DESCRIPTION)
-    shutil.copyfile(bundle.file(bundle.spec.starter_notebook), folder / _PUBLIC_NOTEBOOK)
+    if bundle.spec.starter_notebook is None:
+        write_generated_starter(bundle.spec, folder / _PUBLIC_NOTEBOOK)
+    else:
+        shutil.copyfile(bundle.file(bundle.spec.starter_notebook), folder / _PUBLIC_NOTEBOOK)
     for name in (PUBLIC_SPEC_FILE, _PUBLIC_DESCRIPTION, _PUBLIC_NOTEBOOK):
         (folder / name).chmod(0o644)
 

@@ -214,7 +214,8 @@ class ChallengeSpec(_Strict):
     split: SplitSpec
     phases: Annotated[list[PhaseSpec], Field(min_length=1)]
     limits: Limits
-    starter_notebook: BundleFile
+    starter_notebook: BundleFile | None = None
+    """The bundle's starter notebook; None: the platform generates one from the spec (:mod:`challenges.starter`)."""
     rubric: Annotated[list[RubricCriterion], Field(min_length=1)] | None = None
     submission: Literal["predictions", "code"] = "predictions"
     code: CodeSpec | None = None
@@ -241,8 +242,8 @@ class ChallengeSpec(_Strict):
 
     @field_validator("description", "answers", "starter_notebook")
     @classmethod
-    def _inside_bundle(cls, value: str) -> str:
-        return _bundle_relative(value)
+    def _inside_bundle(cls, value: str | None) -> str | None:
+        return None if value is None else _bundle_relative(value)
 
     @field_validator("test_features")
     @classmethod

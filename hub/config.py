@@ -116,6 +116,7 @@ def service_definitions(settings: Settings) -> list[dict[str, Any]]:
             "environment": env,
             "cwd": str(settings.resolved_data_dir),
             "oauth_no_confirm": True,
+            "display": False,  # an API for arena_client, no page: kept out of the hub's Services menu
         },
         {
             "name": LEADERBOARD_SERVICE,

@@ -4,7 +4,8 @@ Selected with ``ARENA_SPAWNER=docker`` (see ``docker-compose.yml``). Each compet
 container of ``settings.sandbox_image`` on the internal network ``sandbox_docker_network``
 (no egress; the hub container is reached by its name ``settings.hub_host``), with:
 
-- the datasets and challenges volumes mounted read-only, a per-user named volume as home;
+- the datasets and challenges volumes mounted read-only, a per-user named volume as home, into
+  which the container's command first copies each open challenge's starter (``~/starters/``);
 - no capabilities (``cap_drop: [ALL]``), ``no-new-privileges``, a process limit
   (``pids_limit``), a file-size limit, memory and CPU limits;
 - ``remove=True``: a stopped container is deleted (the home volume stays);
@@ -19,13 +20,35 @@ this folder would then shadow docker-py.)
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from arena.settings import Settings
+from hub.spawner import open_challenges
 
-__all__ = ["SANDBOX_HOME", "configure_docker", "docker_host_config", "docker_sandbox_env"]
+__all__ = ["SANDBOX_HOME", "STARTERS_SCRIPT", "configure_docker", "docker_command", "docker_host_config", "docker_sandbox_env"]
 
 SANDBOX_HOME = "/home/jovyan"
+STARTERS_SCRIPT = "/usr/local/share/data-arena/starters.py"
+"""Where the sandbox image holds :mod:`sandboxes.starters` (see ``sandboxes/Dockerfile``)."""
+
+
+def docker_command() -> list[str]:
+    """The container's command: refresh ``~/starters`` (as the user, open challenges only), then the server.
+
+    The open challenges come from ``ARENA_OPEN_CHALLENGES``, set per spawn by the pre-spawn hook;
+    a failed refresh never keeps the server from starting.
+    """
+    seed = f'python {STARTERS_SCRIPT} --home {SANDBOX_HOME} --challenges /challenges --slugs "$ARENA_OPEN_CHALLENGES"'
+    return ["sh", "-c", f"{seed} || true; exec jupyterhub-singleuser", "sandbox"]
+
+
+def _open_challenges_hook(settings: Settings) -> Any:
+    async def hook(spawner: Any) -> None:
+        slugs = await asyncio.to_thread(open_challenges, settings)
+        spawner.environment = {**spawner.environment, "ARENA_OPEN_CHALLENGES": ",".join(slugs)}
+
+    return hook
 
 
 def docker_host_config(settings: Settings) -> dict[str, Any]:
@@ -78,3 +101,5 @@ def configure_docker(c: Any, settings: Settings) -> None:
     spawner.notebook_dir = SANDBOX_HOME
     spawner.extra_host_config = docker_host_config(settings)
     spawner.environment = docker_sandbox_env(settings)
+    spawner.cmd = docker_command()
+    spawner.pre_spawn_hook = _open_challenges_hook(settings)

@@ -30,21 +30,23 @@ from pathlib import Path
 from typing import Any
 
 from jupyterhub.spawner import LocalProcessSpawner
+from sqlalchemy import select
 from tornado import web
 from traitlets import Integer
 
 from arena.accounts import find_user
 from arena.cgroups import cgroup_mode
 from arena.db import Database
+from arena.models import Challenge, ChallengeState
 from arena.settings import Settings, get_settings
 from hub.errors import SandboxSetupError, SpawnRefused
 from hub.home_quota import loop_quota_missing, mount_home, unmount_home
 from hub.network import SandboxNetwork, apply_firewall, create_network, destroy_network, network_for
 from hub.sandbox_cgroup import create_sandbox_cgroup, remove_sandbox_cgroup
 from hub.sandbox_command import Sandbox, passwd_lines, sandbox_argv, sandbox_env
-from sandboxes import seed_home
+from sandboxes import seed_home, seed_starters
 
-__all__ = ["MIN_SANDBOX_UID", "BwrapSpawner", "prepare_sandbox_files", "sandbox_for"]
+__all__ = ["MIN_SANDBOX_UID", "BwrapSpawner", "open_challenges", "prepare_sandbox_files", "sandbox_for"]
 
 MIN_SANDBOX_UID = 1000
 
@@ -62,6 +64,12 @@ def _arena_id(settings: Settings, name: str) -> int:
                 f"{name!r} has no arena account, so no sandbox can start: an organiser adds it with `arena users add`"
             )
         return user.id
+
+
+def open_challenges(settings: Settings) -> list[str]:
+    """Slugs of the challenges not closed (their starters go into every home at spawn)."""
+    with _database(settings.db_url).session() as session:
+        return list(session.scalars(select(Challenge.slug).where(Challenge.state != ChallengeState.closed)))
 
 
 def sandbox_for(settings: Settings, name: str, arena_id: int, slot: int = 0) -> Sandbox:
@@ -110,13 +118,17 @@ def _ensure_dir(path: Path, mode: int) -> None:
     os.chmod(path, mode)
 
 
-def prepare_sandbox_files(settings: Settings, sandbox: Sandbox, *, quota: bool = False) -> None:
-    """Create the home (owned by the sandbox uid, 0700, with the starter notebooks) and passwd/group files.
+def prepare_sandbox_files(
+    settings: Settings, sandbox: Sandbox, *, quota: bool = False, challenges: list[str] | None = None
+) -> None:
+    """Create the home (owned by the sandbox uid, 0700, with the welcome and starter notebooks) and passwd/group files.
 
     Args:
         settings: platform settings.
         sandbox: the sandbox being started.
         quota: mount the home's image on it first (:func:`hub.home_quota.mount_home`).
+        challenges: the open challenges whose starters go to ``~/starters/<slug>/``
+            (:func:`sandboxes.seed_starters`; None: every challenge published in ``challenges_dir``).
     """
     data_dir = settings.resolved_data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -132,6 +144,7 @@ def prepare_sandbox_files(settings: Settings, sandbox: Sandbox, *, quota: bool =
     os.chown(sandbox.home, sandbox.uid, sandbox.gid)
     os.chmod(sandbox.home, 0o700)
     seed_home(sandbox.home, sandbox.uid, sandbox.gid)
+    seed_starters(sandbox.home, settings.challenges_dir, challenges, owner=(sandbox.uid, sandbox.gid))
     for filename, text in zip(("passwd", "group"), passwd_lines(sandbox), strict=True):
         path = sandbox.etc_dir / filename
         if not path.exists() or path.read_text() != text:  # another server of the user may have it bound
@@ -259,6 +272,7 @@ class BwrapSpawner(LocalProcessSpawner):
         try:
             arena_id = await asyncio.to_thread(_arena_id, settings, self.user.name)
             sandbox = sandbox_for(settings, self.user.name, arena_id, self._slot)
+            challenges = await asyncio.to_thread(open_challenges, settings)
         except Exception:
             self._slot = None
             raise
@@ -266,7 +280,7 @@ class BwrapSpawner(LocalProcessSpawner):
         try:
             async with self._home_locks[self.user.name]:
                 quota = self._home_quota(settings)
-                await asyncio.to_thread(prepare_sandbox_files, settings, sandbox, quota=quota)
+                await asyncio.to_thread(prepare_sandbox_files, settings, sandbox, quota=quota, challenges=challenges)
             await create_network(sandbox.network)
             await apply_firewall(settings)
             group = await asyncio.to_thread(create_sandbox_cgroup, settings, sandbox.network, self.limits)

@@ -2,11 +2,13 @@
 
 Run by the hub as a managed service behind ``jhsingle-native-proxy --forward-user-info``
 (hub OAuth login); Streamlit itself listens on 127.0.0.1 only. The app reads the
-platform database read-only; what it records (judges' reviews, private-board views) it sends to
-the scoring API for its viewer (``leaderboard.scoring_api``). Pages (``leaderboard.views.PAGES``): Challenges,
-Leaderboard (paged, searchable, rank shifts, CSV for judges), Plots, My team,
-Datasets (cards), Judges' console (judges, organisers, admins; rubric scores, blinded review) and
-Organiser (organisers, admins). Its read-only queries live in ``leaderboard.queries``
+platform database read-only; what it records (judges' reviews, private-board views, final
+selections, organisers' publish/close/export) it sends to the scoring API for its viewer
+(``leaderboard.scoring_api``). Pages (``leaderboard.views.PAGES``), per challenge (default: the one
+the viewer last submitted to or joined): Challenges, Overview, Data (cards), Leaderboard (paged,
+searchable, rank shifts, CSV for judges), Plots (``leaderboard.charts``), My submissions (final
+selection) and Team (competitors), Judges' console (judges, organisers, admins; what is judged,
+rubric scores, blinded review) and Organiser (organisers, admins: bundle upload, publish, close, export). Its read-only queries live in ``leaderboard.queries``
 (one SQL query per answer); the whole-board CSV uses ``scoring.leaderboard``.
 Importing this package does not import Streamlit.
 

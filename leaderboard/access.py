@@ -18,6 +18,7 @@ from leaderboard.errors import BoardNotAllowed, PageNotAllowed
 
 __all__ = [
     "BOARDS",
+    "COMPETITOR_ROLES",
     "ORGANISER_ROLES",
     "PRIVILEGED_ROLES",
     "Viewer",
@@ -31,6 +32,8 @@ __all__ = [
 BOARDS = ("public", "private")
 PRIVILEGED_ROLES = frozenset({Role.judge, Role.organiser, Role.admin})
 ORGANISER_ROLES = frozenset({Role.organiser, Role.admin})
+COMPETITOR_ROLES = frozenset({Role.competitor})
+"""Who has a team, submissions and a final selection (judges and organisers get no team pages)."""
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from arena.models import Challenge, ChallengeState
+from arena.models import Challenge, ChallengeState, Submission, TeamMember, User
 from arena.settings import Settings
 from challenges import DEFAULT_RUBRIC, RubricCriterion, rubric_of
 from leaderboard.errors import ChallengeNotFound, LeaderboardError
 
-__all__ = ["ChallengeInfo", "PhaseInfo", "find_challenge", "list_challenges", "read_description"]
+__all__ = ["ChallengeInfo", "PhaseInfo", "find_challenge", "last_challenge_of", "list_challenges", "read_description"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class ChallengeInfo:
     datasets: list[str]
     phases: list[PhaseInfo] = field(default_factory=list)
     rubric: tuple[RubricCriterion, ...] = DEFAULT_RUBRIC
+    limits: dict[str, int] = field(default_factory=dict)
+    """The spec's ``limits`` (per_day, total, final_selection, team_size)."""
+    submission: str = "predictions"
+    """What competitors submit: ``predictions`` (a file) or ``code`` (a folder run offline)."""
 
     @property
     def closed(self) -> bool:
@@ -64,6 +68,8 @@ def _info(challenge: Challenge) -> ChallengeInfo:
         datasets=[str(ref) for ref in spec.get("datasets") or []],
         phases=[PhaseInfo(p.name, p.starts_at, p.ends_at) for p in challenge.phases],
         rubric=rubric,
+        limits={str(k): int(v) for k, v in (spec.get("limits") or {}).items() if isinstance(v, int)},
+        submission=str(spec.get("submission") or "predictions"),
     )
 
 
@@ -86,6 +92,27 @@ def find_challenge(session: Session, slug: str) -> ChallengeInfo:
     if row is None:
         raise ChallengeNotFound(f"challenge {slug!r} is not published on this platform")
     return _info(row)
+
+
+def last_challenge_of(session: Session, user_name: str) -> str | None:
+    """The slug of the challenge ``user_name`` last submitted to, else the one they last joined, else None."""
+    user_id = select(User.id).where(User.name == user_name).scalar_subquery()
+    submitted = session.scalar(
+        select(Challenge.slug)
+        .join(Submission, Submission.challenge_id == Challenge.id)
+        .where(Submission.user_id == user_id)
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .limit(1)
+    )
+    if submitted is not None:
+        return submitted
+    return session.scalar(
+        select(Challenge.slug)
+        .join(TeamMember, TeamMember.challenge_id == Challenge.id)
+        .where(TeamMember.user_id == user_id)
+        .order_by(TeamMember.id.desc())
+        .limit(1)
+    )
 
 
 def read_description(settings: Settings, slug: str) -> str | None:

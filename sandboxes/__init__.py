@@ -2,13 +2,15 @@
 
 Public face: ``ensure_sandbox_env(settings)`` builds (only when its pins or the client
 changed) the world-readable venv the sandboxes run; ``seed_home`` puts the starter
-notebooks into a new home; the client itself
+notebook into a new home, ``seed_starters`` each open challenge's starter
+(``~/starters/<slug>/``, refreshed without overwriting edits); the client itself
 (``sandboxes/client/arena_client``) is installed into that venv and never imported here.
 """
 
 from sandboxes.environment import CLIENT_DIR, SANDBOX_REQUIREMENTS, ensure_sandbox_env, env_fingerprint, env_is_current
 from sandboxes.errors import SandboxEnvError
 from sandboxes.notebooks import seed_home, starter_notebooks
+from sandboxes.starters import seed_starters
 
 __all__ = [
     "CLIENT_DIR",
@@ -18,5 +20,6 @@ __all__ = [
     "env_fingerprint",
     "env_is_current",
     "seed_home",
+    "seed_starters",
     "starter_notebooks",
 ]

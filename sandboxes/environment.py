@@ -62,7 +62,10 @@ JUPYTER_CONFIG_DIR = Path(__file__).parent / "jupyter-config"
 production image copies the same folder): ``jupyter_server_config.d/zz-data-arena.json`` turns
 jupyter_lsp off (no language server is installed; ``zz-`` is read after the package's own file,
 which enables it), ``jupyter_lab_config.json`` makes the extension manager read-only (a sandbox
-has no network, PyPI is out of reach; LabApp reads no ``.d`` folder)."""
+has no network, PyPI is out of reach; LabApp reads no ``.d`` folder), ``labconfig/page_config.json``
+disables the front-end's news announcements (no "get notified about Jupyter news?" toast: the
+platform is offline) and its language-server client (it asks ``/lsp/status`` at every load, a 404
+with jupyter_lsp off)."""
 
 SERVER_CONFIG: dict[str, dict[str, object]] = {
     str(path.relative_to(JUPYTER_CONFIG_DIR)): json.loads(path.read_text())

@@ -52,6 +52,7 @@ from arena.models import (
     User,
 )
 from arena.settings import Settings
+from challenges import AccessDeniedError
 from scoring.auth import ACTING_USER_HEADER, Authenticate, HubCaller, as_caller, hub_authenticator
 from scoring.code_upload import code_upload_limit, is_code_challenge
 from scoring.errors import (
@@ -62,6 +63,7 @@ from scoring.errors import (
 )
 from scoring.leaderboard import leaderboard
 from scoring.monitoring import CONTENT_TYPE, queue_snapshot, render_metrics
+from scoring.organiser_routes import add_organiser_routes
 from scoring.reviews import ensure_reviewer, list_reviews, record_review
 from scoring.selection import choose_final_submissions
 from scoring.store import check_can_submit, find_challenge, queue_submission
@@ -86,6 +88,7 @@ _STATUS = {
     SubmissionTooLargeError: 413,
     HubUnavailableError: 503,
     ReviewNotAllowedError: 403,
+    AccessDeniedError: 403,
 }
 
 
@@ -150,19 +153,26 @@ class _Api:
             raise HTTPException(403, f"hub {caller.kind} {caller.name!r} acts for no one here; send a user's token")
         return self.account(caller.name)
 
+    def actor(
+        self,
+        authorization: Annotated[str | None, Header()] = None,
+        acting: Annotated[str | None, Header(alias=ACTING_USER_HEADER)] = None,
+    ) -> User:
+        """The calling user, or the viewer the leaderboard service acts for (that service's token only)."""
+        caller = self.caller(authorization)
+        if caller.is_leaderboard_service:
+            return self.acting_user(caller, acting)
+        if acting is not None:
+            raise HTTPException(403, f"{ACTING_USER_HEADER} is honoured from the leaderboard service's token only")
+        return self.own_account(caller)
+
     def reviewer(
         self,
         authorization: Annotated[str | None, Header()] = None,
         acting: Annotated[str | None, Header(alias=ACTING_USER_HEADER)] = None,
     ) -> User:
         """The calling user, or the viewer the leaderboard service acts for; must be allowed to review."""
-        caller = self.caller(authorization)
-        if caller.is_leaderboard_service:
-            user = self.acting_user(caller, acting)
-        elif acting is not None:
-            raise HTTPException(403, f"{ACTING_USER_HEADER} is honoured from the leaderboard service's token only")
-        else:
-            user = self.own_account(caller)
+        user = self.actor(authorization, acting)
         ensure_reviewer(user)  # ReviewNotAllowedError: 403
         return user
 
@@ -271,6 +281,7 @@ def _router(api: _Api) -> APIRouter:
     router = APIRouter()
     CurrentUser = Annotated[User, Depends(api.user)]
     Reviewer = Annotated[User, Depends(api.reviewer)]
+    Actor = Annotated[User, Depends(api.actor)]  # a user's own token, or the leaderboard acting for its viewer
 
     @router.get("/health")
     def health() -> JSONResponse:
@@ -330,7 +341,7 @@ def _router(api: _Api) -> APIRouter:
         return api.submission_view(submission, [], closed=False, staff=False)
 
     @router.post("/api/challenges/{slug}/final-selection")
-    def final_selection(slug: str, choice: FinalSelection, user: CurrentUser) -> dict[str, Any]:
+    def final_selection(slug: str, choice: FinalSelection, user: Actor) -> dict[str, Any]:
         return {"selected": choose_final_submissions(api.db, slug, user.name, choice.ids)}
 
     @router.post("/api/challenges/{slug}/team", status_code=201)
@@ -388,6 +399,7 @@ def _router(api: _Api) -> APIRouter:
             find_challenge(session, slug)  # NotFoundError: 404
             return [review.as_dict() for review in list_reviews(session, slug)]
 
+    add_organiser_routes(router, api.db, api.settings, api.actor)
     return router
 
 

@@ -69,7 +69,8 @@ def write_bundle(folder: Path, spec: dict[str, Any], answers: pd.DataFrame | Non
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "challenge.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     (folder / spec["description"]).write_text(f"# {spec['title']}\n", encoding="utf-8")
-    (folder / spec["starter_notebook"]).write_text(json.dumps({"cells": [], "nbformat": 4}), encoding="utf-8")
+    if spec.get("starter_notebook"):  # without one, the platform generates it when publishing
+        (folder / spec["starter_notebook"]).write_text(json.dumps({"cells": [], "nbformat": 4}), encoding="utf-8")
     frame, target = (answers if answers is not None else answers_frame()), folder / spec["answers"]
     if target.suffix == ".csv":
         frame.to_csv(target, index=False)

@@ -23,11 +23,18 @@ __all__ = [
     "find_team",
     "recent_submissions",
     "submission_detail",
+    "team_members",
     "team_submissions",
 ]
 
 SUBMISSION_COLUMNS = ["id", "team_id", "team", "user", "filename", "size_bytes", "file_digest", "description",
-                      "state", "error", "attempts", "created_at", "scored_at"]  # fmt: skip
+                      "state", "error", "attempts", "created_at", "scored_at", "selected"]  # fmt: skip
+
+
+def team_members(session: Session, team_id: int) -> list[str]:
+    """The user names of team ``team_id``'s members, sorted."""
+    query = select(User.name).join(TeamMember, TeamMember.user_id == User.id).where(TeamMember.team_id == team_id)
+    return sorted(session.scalars(query))
 
 
 def find_team(session: Session, challenge: ChallengeInfo, user_name: str) -> tuple[int, str] | None:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from arena.models import Role
-from leaderboard.access import ORGANISER_ROLES, PRIVILEGED_ROLES, Viewer
-from leaderboard.views import board, challenges, datasets, judges, my_team, notices, organiser, plots
+from leaderboard.access import COMPETITOR_ROLES, ORGANISER_ROLES, PRIVILEGED_ROLES, Viewer
+from leaderboard.views import board, challenges, datasets, judges, my_submissions, notices, organiser, overview, plots, team
 from leaderboard.views.context import PageContext
 
 __all__ = ["PAGES", "Page", "PageContext", "notices"]
@@ -34,10 +34,12 @@ class Page:
 
 PAGES: dict[str, Page] = {
     "Challenges": Page("challenges", challenges.render),
+    "Overview": Page("overview", overview.render),
+    "Data": Page("datasets", datasets.render),
     "Leaderboard": Page("leaderboard", board.render),
     "Plots": Page("plots", plots.render),
-    "My team": Page("my-team", my_team.render),
-    "Datasets": Page("datasets", datasets.render),
+    "My submissions": Page("my-submissions", my_submissions.render, COMPETITOR_ROLES),
+    "Team": Page("team", team.render, COMPETITOR_ROLES),
     "Judges' console": Page("judges", judges.render, PRIVILEGED_ROLES),
     "Organiser": Page("organiser", organiser.render, ORGANISER_ROLES),
 }

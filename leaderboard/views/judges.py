@@ -17,8 +17,10 @@ from leaderboard.access import BOARDS, PRIVILEGED_ROLES, ensure_role
 from leaderboard.blinding import blind, review_salt
 from leaderboard.catalog import ChallengeInfo
 from leaderboard.errors import LeaderboardError
-from leaderboard.queries.submissions import count_submissions, recent_submissions, submission_detail
+from leaderboard.formatting import format_score
+from leaderboard.queries.submissions import count_submissions, recent_submissions, submission_detail, team_submissions
 from leaderboard.scoring_api import ScoringApi
+from leaderboard.submission_files import SubmissionFile, read_submission_file
 from leaderboard.tables import format_time, page_count
 from leaderboard.views.context import PageContext
 from leaderboard.views.picker import challenge_page
@@ -47,17 +49,55 @@ def detail_table(detail: dict[str, object]) -> pd.DataFrame:
 
 
 def scores_table(detail: dict[str, object], challenge: ChallengeInfo) -> pd.DataFrame:
-    """The submission's scores: one row per metric, one column per split."""
+    """The submission's scores: one row per metric, one column per split (formatted alike)."""
     metrics = [challenge.primary_metric, *challenge.secondary_metrics]
     return pd.DataFrame(
-        {split: [detail.get(f"{split} {metric}") for metric in metrics] for split in BOARDS}, index=metrics
+        {split: [format_score(detail.get(f"{split} {metric}")) for metric in metrics] for split in BOARDS},  # type: ignore[arg-type]
+        index=metrics,
     )
 
 
 def reviews_table(reviews: list[Review]) -> pd.DataFrame:
     """Review scores as a table: Judge, Criterion, Score, Comment, Saved."""
-    rows = [(r.judge, r.rubric, r.score, r.comment, format_time(r.updated_at)) for r in reviews]
+    rows = [(r.judge, r.rubric, format_score(r.score, 1), r.comment, format_time(r.updated_at)) for r in reviews]
     return pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+
+
+def history_table(frame: pd.DataFrame, challenge: ChallengeInfo) -> pd.DataFrame:
+    """The team's submissions, newest first: #, Submitted, State, primary score on each board."""
+    table = pd.DataFrame(
+        {"#": frame["id"].astype(str), "Submitted": frame["created_at"].map(format_time), "State": frame["state"].astype(str)}
+    )
+    for split in BOARDS:
+        table[f"{split} {challenge.primary_metric}"] = [format_score(v) for v in frame[f"{split} {challenge.primary_metric}"]]
+    return table
+
+
+def _show_judged(what: SubmissionFile) -> None:
+    """The submission itself: code (main.py first, highlighted), notebook cells, or the table's first rows."""
+    st.subheader("What is judged")
+    if what.kind == "code":
+        st.caption(f"Code submission: {len(what.files)} file(s) — " + ", ".join(f"`{f.path}`" for f in what.files))
+        for number, file in enumerate(what.files):
+            with st.expander(f"{file.path} ({file.size} bytes)", expanded=number == 0):
+                if file.text is None:
+                    st.caption("Binary file (not shown).")
+                else:
+                    st.code(file.text, language=file.language, line_numbers=True)
+                    if file.truncated:
+                        st.caption("Shown up to its first 200 kB.")
+    elif what.kind == "notebook":
+        for kind, source in what.cells:
+            st.markdown(source) if kind == "markdown" else st.code(source, language="python")
+    elif what.kind == "table" and what.preview is not None:
+        st.caption(f"Prediction file: its first {len(what.preview)} rows.")
+        st.table(what.preview)
+    else:
+        st.caption(what.note)
+
+
+def _label(row: pd.Series) -> str:
+    return f"#{row['id']} · {row['team']} · {row['state']} · {format_time(row['created_at'])}"
 
 
 def _recent_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -134,11 +174,12 @@ def _review(context: PageContext, challenge: ChallengeInfo, submission_id: int, 
     if blinded:
         st.caption("Blinded review: other judges' scores are hidden.")
         return
-    st.subheader("All judges")
-    if reviews:
-        st.dataframe(reviews_table(reviews), hide_index=True, width="stretch")
+    others = [r for r in reviews if r.judge != viewer]
+    st.subheader("Other judges")
+    if others:
+        st.dataframe(reviews_table(others), hide_index=True, width="stretch")
     else:
-        st.caption("No judge has scored this submission yet.")
+        st.caption("No other judge has scored this submission yet.")
 
 
 def render(context: PageContext) -> None:
@@ -162,14 +203,21 @@ def render(context: PageContext) -> None:
     listed, page = _listed_page(context, challenge, total)
     listed = blind(listed, salt) if blinded else listed
     st.dataframe(_recent_table(listed), hide_index=True, width="stretch")
-    chosen = st.selectbox("Submission in detail", list(listed["id"]), key=f"submission-{page}")
+    labels = {int(row["id"]): _label(row) for _, row in listed.iterrows()}
+    chosen = st.selectbox("Submission to judge", list(labels), format_func=labels.get, key=f"submission-{page}")
     with context.database.session() as session:
         detail = submission_detail(session, challenge, int(chosen), list(BOARDS))
-    if detail is None:
+        history = None if detail is None else team_submissions(session, challenge, int(detail["team_id"]), list(BOARDS))
+    if detail is None or history is None:
         st.info(f"Submission {chosen} is no longer there.")
         return
+    judged = read_submission_file(context.settings, str(detail["file_digest"]), str(detail["filename"]))
     if blinded:
         detail = blind(pd.DataFrame([detail]), salt).iloc[0].to_dict()
-    st.dataframe(detail_table(detail), hide_index=True, width="stretch")
-    st.dataframe(scores_table(detail, challenge), width="stretch")
+    st.table(detail_table(detail).set_index("Field"))
+    st.markdown("**Scores**")
+    st.table(scores_table(detail, challenge))
+    _show_judged(judged)
+    with st.expander(f"History of this team ({len(history)} submission(s))"):
+        st.table(history_table(history, challenge).set_index("#"))
     _review(context, challenge, int(chosen), blinded)

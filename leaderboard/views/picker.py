@@ -6,14 +6,17 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from leaderboard.catalog import ChallengeInfo, find_challenge, list_challenges
+from leaderboard.catalog import ChallengeInfo, find_challenge, last_challenge_of, list_challenges
 from leaderboard.views.context import PageContext
 
 __all__ = ["challenge_page", "choose_challenge", "requested_challenge"]
 
 
 def requested_challenge(context: PageContext) -> tuple[ChallengeInfo | None, list[ChallengeInfo]]:
-    """The challenge the query asks for (default: the first listed) and every published challenge.
+    """The challenge the query asks for and every published challenge.
+
+    Without a ``challenge`` query parameter: the challenge the viewer last submitted to or joined,
+    else the first listed.
 
     Raises:
         ChallengeNotFound: the ``challenge`` query parameter names no challenge.
@@ -21,6 +24,7 @@ def requested_challenge(context: PageContext) -> tuple[ChallengeInfo | None, lis
     slug = st.query_params.get("challenge")
     with context.database.session() as session:
         challenges = list_challenges(session)
+        slug = slug or last_challenge_of(session, context.viewer.name)
         current = find_challenge(session, slug) if slug else next(iter(challenges), None)
     return current, challenges
 

@@ -141,3 +141,22 @@ def test_close_unknown_and_twice(make_bundle: BundleMaker, people_published: Dat
         close_challenge(people_published, slug)
     with pytest.raises(NotFoundError, match="'nope' does not exist"):
         close_challenge(people_published, "nope")
+
+
+def test_a_bundle_without_a_starter_notebook_gets_one_generated_from_its_spec(
+    make_bundle: BundleMaker, people_published: Database, db_settings: Settings
+) -> None:
+    import nbformat
+
+    folder = make_bundle(spec={"starter_notebook": None})
+    bundle = load_bundle(folder)
+
+    slug = publish_challenge(people_published, db_settings, bundle, actor="organiser1")
+
+    assert not (folder / "starter.ipynb").exists() and bundle.spec.starter_notebook is None
+    notebook = nbformat.reads((public_dir(db_settings, slug) / "starter.ipynb").read_text(), as_version=4)
+    nbformat.validate(notebook)
+    source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert "from arena_client import load, submit" in source and "['people@1']" in source
+    assert "def baseline_predict(" in source and 'submit(predictions, challenge="household-income-band")' in source
+    compile(source, "starter", "exec")

@@ -428,7 +428,7 @@ def starter_script(notebook_json: str) -> str:
     """The code cells of a published starter notebook as one script printing the replicas' shapes and the result."""
     notebook = json.loads(notebook_json)
     cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    cells[-1] = f"result = {cells[-1]}\nprint('RESULT', result)"
+    cells[-1] = f"result = {cells[-1]}\nprint('RESULT', dict(result))"
     shapes = "from arena_client import load\nprint('SHAPES', load('people_train').shape, load('people_test').shape)"
     return "\n".join([shapes, *cells])
 

@@ -42,6 +42,7 @@ def test_services_and_roles(config: Config, settings: Settings) -> None:
     assert services["scoring"]["environment"]["ARENA_DATA_DIR"] == str(settings.resolved_data_dir)
     assert str(settings.leaderboard_port) in services["leaderboard"]["command"]
     assert all(services[name]["oauth_no_confirm"] for name in ("scoring", "leaderboard"))
+    assert services["scoring"]["display"] is False and services["leaderboard"].get("display", True)  # no dead menu entry
     assert services["arena-ops"]["api_token"] == ops_token(settings)
     assert {"access:services!service=scoring", "access:services!service=leaderboard"} <= set(roles["user"]["scopes"])
     assert roles["arena-ops"]["services"] == ["arena-ops"] and "admin:users" in roles["arena-ops"]["scopes"]

@@ -13,6 +13,8 @@ from dockerspawner_recording import created_container, spawner_for
 from tornado.web import HTTPError
 from traitlets.config import Config
 
+from arena.db import Database
+from arena.models import Challenge, ChallengeState
 from arena.settings import Settings
 from hub import configure
 
@@ -84,3 +86,19 @@ def test_only_the_sandbox_image_may_be_started(docker_settings: Settings) -> Non
     assert asyncio.run(spawner.check_allowed("data-arena/sandbox:0.1.0")) == "data-arena/sandbox:0.1.0"
     with pytest.raises(HTTPError, match="not in allowed list"):
         asyncio.run(spawner.check_allowed("attacker/privileged:latest"))
+
+
+
+def test_container_refreshes_the_open_challenges_starters_before_the_server(db: Database, db_settings: Settings) -> None:
+    with db.session() as session:
+        session.add(Challenge(slug="open-one", title="Open", spec={}, answers_digest="0" * 64))
+        session.add(Challenge(slug="done", title="Done", spec={}, answers_digest="0" * 64, state=ChallengeState.closed))
+    spawner = spawner_for(db_settings.model_copy(update={"spawner": "docker"}))
+
+    asyncio.run(spawner.pre_spawn_hook(spawner))
+    container = created_container(spawner)
+
+    assert container["environment"]["ARENA_OPEN_CHALLENGES"] == "open-one"
+    command = " ".join(container["command"])
+    assert "starters.py --home /home/jovyan --challenges /challenges" in command
+    assert command.endswith("exec jupyterhub-singleuser sandbox")

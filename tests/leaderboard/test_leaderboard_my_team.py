@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leaderboard.catalog import find_challenge
 from leaderboard.queries.submissions import find_team, team_submissions
-from leaderboard.views.my_team import explain
+from leaderboard.views.my_submissions import explain
 
 
 def test_team_query_reads_only_the_splits_it_is_given(seeded) -> None:

@@ -25,6 +25,7 @@ CALLERS = [
     "board",
     "board-as-hoa",
     "board-as-lan",
+    "board-as-minh",
     "lan-as-hoa",
 ]
 """none: no header; malformed: 'Basic …'; unknown/expired/noscope: the hub refuses the token (HubAuth
@@ -53,6 +54,10 @@ ENDPOINTS = [
     ("reviews", "GET", f"/api/challenges/{SLUG}/submissions/{{own}}/reviews", None),
     ("reviews export", "GET", f"/api/challenges/{SLUG}/reviews", None),
     ("board view", "POST", f"/api/challenges/{SLUG}/board-views", None),
+    ("bundle validate", "POST", "/api/organiser/bundles/validate", "zip"),
+    ("bundle publish", "POST", "/api/organiser/bundles/publish", "zip"),
+    ("ranking", "GET", f"/api/challenges/{SLUG}/ranking?board=public", None),
+    ("close", "POST", f"/api/challenges/{SLUG}/close", None),
 ]
 
 _OPEN = [200, 200]
@@ -68,23 +73,34 @@ _REFUSED = {
 #                 chall list  get  pub  priv  final leave create join submit unknown  review reviews export view
 _COMPETITOR = [200, 200, 200, 200, 403, 200, 200, 201, 400, 202, 404, 403, 403, 403, 403]
 _STAFF = [200, 200, 404, 200, 200, 400, 400, 201, 400, 202, 404, 200, 200, 200, 403]
-_SERVICE_ALONE = [403] * 11  # a service's token is never taken for an arena account
+
+
+def _service_alone(final: int) -> list[int]:
+    """A service's token is never taken for an arena account; on the final selection the leaderboard acts for its viewer."""
+    return [403] * 5 + [final] + [403] * 5
+
+
+#                 validate publish ranking close  (the bundle sent is not a zip: an organiser gets the 400 naming it)
+_ORGANISER = [400, 400, 200, 200]
+_NOT_ORGANISER = [403] * 4
 MATRIX: dict[str, list[int]] = {
     **{caller: _OPEN + [code] * (len(ENDPOINTS) - 2) for caller, code in _REFUSED.items()},
-    "other": [*_OPEN, 200, 200, 404, *_COMPETITOR[3:]],
-    "lan": [*_OPEN, *_COMPETITOR],
-    "hoa": [*_OPEN, *_STAFF],
-    "minh": [*_OPEN, *_STAFF],
-    "root": [*_OPEN, *_STAFF],
-    "board": [*_OPEN, *_SERVICE_ALONE, 400, 400, 400, 400],
-    "board-as-hoa": [*_OPEN, *_SERVICE_ALONE, 200, 200, 200, 201],
-    "board-as-lan": [*_OPEN, *_SERVICE_ALONE, 403, 403, 403, 403],
-    "lan-as-hoa": [*_OPEN, *_COMPETITOR],
+    "other": [*_OPEN, 200, 200, 404, *_COMPETITOR[3:], *_NOT_ORGANISER],
+    "lan": [*_OPEN, *_COMPETITOR, *_NOT_ORGANISER],
+    "hoa": [*_OPEN, *_STAFF, *_NOT_ORGANISER],
+    "minh": [*_OPEN, *_STAFF, *_ORGANISER],
+    "root": [*_OPEN, *_STAFF, *_ORGANISER],
+    "board": [*_OPEN, *_service_alone(400), 400, 400, 400, 400, *[400] * 4],
+    "board-as-hoa": [*_OPEN, *_service_alone(400), 200, 200, 200, 201, *_NOT_ORGANISER],
+    "board-as-lan": [*_OPEN, *_service_alone(200), 403, 403, 403, 403, *_NOT_ORGANISER],
+    "board-as-minh": [*_OPEN, *_service_alone(400), 200, 200, 200, 201, *_ORGANISER],
+    # a user token naming someone else: refused
+    "lan-as-hoa": [*_OPEN, *_COMPETITOR[:5], 403, *_COMPETITOR[6:], *_NOT_ORGANISER],
 }
 """Expected status of each endpoint (ENDPOINTS order) for each caller. Staff may read private boards
 at any time but see only their own team's submissions (none); like any hub user with an arena
 account they may form a team and submit (no role check on submission: see the report). The
-leaderboard service acts for a viewer on the review and board-view routes only; its acting-user
+leaderboard service acts for a viewer on the review, board-view, final-selection and organiser routes only; its acting-user
 header is ignored on every other route and refused from any other token."""
 
 
@@ -125,11 +141,14 @@ def test_authorisation_matrix(caller: str, service: Service) -> None:
         url = SERVICE + path.format(own=own)
         if body == "file":
             request = {"files": {"file": ("s.csv", corpus.good_frame().to_csv(index=False).encode())}}
+        elif body == "zip":
+            request = {"content": b"PK not really a zip", "headers": {"Content-Type": "application/zip"}}
         elif body is not None:
             request = {"json": {k: v.format(caller=caller) if isinstance(v, str) else v for k, v in body.items()}}
         else:
             request = {}
-        response = service.client.request(method, url, headers=_headers(caller), **request)
+        headers = _headers(caller) | request.pop("headers", {})
+        response = service.client.request(method, url, headers=headers, **request)
         if response.status_code >= 400:
             assert response.json()["detail"], f"{name}: no detail"
         seen.append(response.status_code)

@@ -138,3 +138,15 @@ def test_submitting_a_missing_file_names_it(
 
     with pytest.raises(client.ArenaClientError, match="predictions.csv does not exist"):
         client.submit(tmp_path / "predictions.csv", "income")
+
+
+def test_a_scored_submission_is_one_printed_line_and_a_short_result(
+    client: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scored = {"id": 12, "state": "scored", "error": None, "scores": {"public": {"f1_macro": 0.54113, "accuracy": 0.5}}}
+
+    client._report(scored)
+    shown = client.Submission(scored)
+
+    assert capsys.readouterr().out == "submission 12 scored: public: f1_macro 0.5411, accuracy 0.5000\n"
+    assert repr(shown) == "<submission 12: scored>" and shown["scores"]["public"]["accuracy"] == 0.5

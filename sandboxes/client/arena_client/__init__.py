@@ -35,6 +35,7 @@ import pandas as pd
 
 __all__ = [
     "ArenaClientError",
+    "Submission",
     "challenges",
     "datasets",
     "load",
@@ -190,16 +191,34 @@ def _payload(df_or_path: Any) -> tuple[str, bytes]:
     return path.name, path.read_bytes()
 
 
+class Submission(dict):
+    """A submission as the scoring service returns it (a dict), shown by Jupyter as one short line."""
+
+    def __repr__(self) -> str:
+        return f"<submission {self.get('id')}: {self.get('state')}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+def _format_scores(scores: dict[str, Any]) -> str:
+    parts = []
+    for split, values in scores.items():
+        if values:
+            shown = ", ".join(f"{m} {v:.4f}" if isinstance(v, float) else f"{m} {v}" for m, v in values.items())
+            parts.append(f"{split}: {shown}")
+    return "; ".join(parts) or "no score shown yet"
+
+
 def _report(submission: dict[str, Any]) -> None:
+    """Print one line saying what became of ``submission``."""
     state = submission.get("state")
     if state == "scored":
-        scores = submission.get("scores") or {}
-        lines = [f"  {split}: " + ", ".join(f"{m}={v}" for m, v in values.items()) for split, values in scores.items()]
-        print(f"submission {submission.get('id')} scored:\n" + "\n".join(lines))
+        print(f"submission {submission.get('id')} scored: {_format_scores(submission.get('scores') or {})}")
     elif state == "failed":
         print(f"submission {submission.get('id')} FAILED: {submission.get('error')}")
     else:
-        print(f"submission {submission.get('id')} is {state}")
+        print(f"submission {submission.get('id')} is {state} (see submissions(challenge) later)")
 
 
 def submit(
@@ -215,7 +234,8 @@ def submit(
         timeout: seconds to wait before returning the still-pending submission.
 
     Returns:
-        The submission as the scoring service returns it (``id``, ``state``, ``error``, ``scores``).
+        The submission as the scoring service returns it (a dict: ``id``, ``state``, ``error``,
+        ``scores``), shown by Jupyter as one short line (the score line is printed).
 
     Raises:
         ArenaClientError: the service refused the submission (quota, validation, unknown challenge).
@@ -230,7 +250,7 @@ def submit(
         time.sleep(1.0)
         submission = _request("GET", f"/api/challenges/{challenge}/submissions/{submission['id']}")
     _report(submission)
-    return submission
+    return Submission(submission)
 
 
 from arena_client.code import pack_code, smoke_test, submit_code  # noqa: E402 - uses the helpers above

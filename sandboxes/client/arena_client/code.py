@@ -131,7 +131,17 @@ def smoke_test(code_dir: str | os.PathLike = ".", challenge: str = "", timeout: 
     print(log.rstrip() or "(the run printed nothing)")
     detail = f": {result['rule']}" if result["rule"] else f", {result['rows']} rows"
     print(f"--- outcome: {result['outcome']}{detail} in {result['seconds']} s ---")
-    return result
+    return SmokeTestResult(result)
+
+
+class SmokeTestResult(dict):
+    """What :func:`smoke_test` returns (a dict: outcome, rule, rows, seconds, log, predictions), shown as one line."""
+
+    def __repr__(self) -> str:
+        return f"<smoke test: {self.get('outcome')}, {self.get('rows')} rows in {self.get('seconds')} s>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
 
 
 def _line(submission: dict[str, Any]) -> str:
@@ -182,4 +192,4 @@ def submit_code(
         time.sleep(1.0)
         submission = arena_client._request("GET", f"{path}/{submission['id']}")  # noqa: SLF001
     print(_line(submission))
-    return submission
+    return arena_client.Submission(submission)

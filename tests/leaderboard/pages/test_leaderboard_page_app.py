@@ -117,8 +117,11 @@ def test_sidebar_offers_each_role_its_pages_and_the_address_follows(open_app) ->
     judge = open_app("judy")
     organiser = open_app("olga")
 
-    assert competitor.sidebar.radio[0].options == ["Challenges", "Leaderboard", "Plots", "My team", "Datasets"]
+    assert competitor.sidebar.radio[0].options == [
+        "Challenges", "Overview", "Data", "Leaderboard", "Plots", "My submissions", "Team"
+    ]  # fmt: skip
     assert judge.sidebar.radio[0].options[-1] == "Judges' console"
+    assert not {"My submissions", "Team"} & set(judge.sidebar.radio[0].options)  # judges have no team
     assert organiser.sidebar.radio[0].options[-2:] == ["Judges' console", "Organiser"]
     app = competitor.sidebar.radio[0].set_value("Plots").run()
     assert [title.value for title in app.title] == ["Plots"]
@@ -127,8 +130,8 @@ def test_sidebar_offers_each_role_its_pages_and_the_address_follows(open_app) ->
 
 
 def test_challenge_pages_name_an_unknown_challenge(open_app) -> None:
-    for page in ("plots", "my-team", "judges"):
-        app = open_app("judy", page=page, challenge="unknown")
+    for user, page in (("judy", "plots"), ("alice", "my-submissions"), ("alice", "overview"), ("judy", "judges")):
+        app = open_app(user, page=page, challenge="unknown")
 
         assert [title.value for title in app.title] == ["Challenge not found"]
         assert not app.dataframe

@@ -25,7 +25,7 @@ def test_no_dataset_yet_is_said(open_app) -> None:
 
 def test_no_user_sees_no_page(open_app, seeded) -> None:
     seeded.publish_dataset()
-    for page in ("datasets", "judges", "organiser", "my-team", "plots"):
+    for page in ("datasets", "judges", "organiser", "my-submissions", "plots"):
         app = open_app(None, page=page)
 
         assert [title.value for title in app.title] == ["Not signed in"]

@@ -10,13 +10,17 @@ from arena.models import AuditEvent, ReviewScore, Submission, User
 
 
 def _field(app: AppTest, name: str) -> str:
-    detail = app.dataframe[1].value
-    return detail.loc[detail["Field"] == name, "Value"].item()
+    return app.table[0].value.loc[name, "Value"]
+
+
+def _id(option: str) -> int:
+    """The submission id of a picker option (``#12 · team · state · time``)."""
+    return int(option.split(" ")[0].removeprefix("#"))
 
 
 def test_judge_sees_a_submission_in_full_detail(open_app, seeded) -> None:
     app = open_app("judy", page="judges")
-    oldest = int(app.selectbox[1].options[-1])  # the scored one; the failed one is newer
+    oldest = _id(app.selectbox[1].options[-1])  # the scored one; the failed one is newer
 
     app = app.selectbox[1].set_value(oldest).run()
 
@@ -27,9 +31,11 @@ def test_judge_sees_a_submission_in_full_detail(open_app, seeded) -> None:
     assert _field(app, "SHA-256") == "f" * 64
     assert _field(app, "Submitted") == "2026-01-05 09:30 UTC"
     assert _field(app, "Scored") == "2026-01-05 09:31 UTC"
-    scores = app.dataframe[2].value
-    assert scores.loc["accuracy", "private"] == dict(seeded.private)["accuracy"]
-    assert scores.loc["f1_macro", "public"] == dict(seeded.public)["f1_macro"]
+    scores = app.table[1].value
+    assert scores.loc["accuracy", "private"] == f"{dict(seeded.private)['accuracy']:.4f}"
+    assert scores.loc["f1_macro", "public"] == f"{dict(seeded.public)['f1_macro']:.4f}"
+    assert app.selectbox[1].label == "Submission to judge"
+    assert app.selectbox[1].format_func(oldest).startswith(f"#{oldest} · Owls · scored · 2026-01-05")
 
 
 def test_failed_submission_detail_shows_its_error(open_app, seeded) -> None:
@@ -84,8 +90,8 @@ def test_judge_saves_a_rubric_score_through_the_scoring_api(open_app, seeded, sc
     assert not app.exception
     assert [s.value for s in app.success] == [f"Saved your review of submission {seeded.scored_submission()}: overall."]
     assert _reviews(seeded) == [("judy", "overall", 7.5, "clear notebook, weak validation")]
-    mine = app.dataframe[3].value
-    assert mine[["Judge", "Criterion", "Score"]].values.tolist() == [["judy", "overall", 7.5]]
+    mine = app.dataframe[1].value
+    assert mine[["Judge", "Criterion", "Score"]].values.tolist() == [["judy", "overall", "7.5"]]
     with seeded.database.session() as session:
         actors = session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "review.score")).all()
     assert actors == ["judy"]
@@ -121,10 +127,11 @@ def test_other_judges_scores_are_shown_unless_blinded(open_app, seeded, rendered
     seeded.add_review("olga", seeded.scored_submission(), 9.0, "best of the lot")
     app = _choose_scored(open_app("judy", page="judges"), seeded)
 
-    everyone = app.dataframe[3].value
+    everyone = app.dataframe[1].value
+    assert "Other judges" in [s.value for s in app.subheader]
     blinded = _choose_scored(app.toggle[0].set_value(True).run(), seeded)
 
-    assert everyone[["Judge", "Score", "Comment"]].values.tolist() == [["olga", 9.0, "best of the lot"]]
+    assert everyone[["Judge", "Score", "Comment"]].values.tolist() == [["olga", "9.0", "best of the lot"]]
     assert "best of the lot" not in rendered(blinded)
     assert "Blinded review: other judges' scores are hidden." in [c.value for c in blinded.caption]
 
@@ -136,7 +143,7 @@ def test_judges_page_through_every_submission(open_app, seeded) -> None:
 
     for page in (1, 2, 3):
         app = app.pagination[0].set_value(page).run()
-        reached.append([int(option) for option in app.selectbox[1].options])
+        reached.append([_id(option) for option in app.selectbox[1].options])
 
     assert not app.exception
     assert app.pagination[0].num_pages == 3
@@ -145,3 +152,26 @@ def test_judges_page_through_every_submission(open_app, seeded) -> None:
     with seeded.database.session() as session:
         every = session.scalars(select(Submission.id)).all()
     assert sorted(sum(reached, [])) == sorted(every)
+
+
+def test_judge_reads_the_submitted_code_main_py_highlighted(open_app, seeded) -> None:
+    import io
+    import zipfile
+
+    from scoring.store import submission_path
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("main.py", "def predict(features):\n    return features\n")
+        archive.writestr("README.md", "# My approach\n")
+    stored = submission_path(seeded.settings, "f" * 64)
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(buffer.getvalue())
+
+    app = _choose_scored(open_app("judy", page="judges"), seeded)
+
+    assert not app.exception
+    assert "What is judged" in [s.value for s in app.subheader]
+    [code, readme] = app.code
+    assert code.language == "python" and "def predict(features)" in code.value
+    assert readme.value.strip() == "# My approach"

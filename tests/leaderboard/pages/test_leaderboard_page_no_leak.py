@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-COMPETITOR_PAGES = ["challenges", "leaderboard", "plots", "my-team", "datasets"]
+COMPETITOR_PAGES = ["challenges", "overview", "datasets", "leaderboard", "plots", "my-submissions", "team"]
 
 
 @pytest.mark.parametrize("page", COMPETITOR_PAGES)
