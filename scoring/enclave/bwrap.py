@@ -28,7 +28,7 @@ __all__ = [
     "FEATURES_FILE",
     "OUTPUT_DIR",
     "SCRATCH_DIR",
-        "bwrap_argv",
+    "bwrap_argv",
     "enclave_env",
     "harness_args",
     "prlimit_args",
