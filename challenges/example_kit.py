@@ -86,11 +86,18 @@ def _split_held_out(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Da
     return frame.iloc[order[cut:]].reset_index(drop=True), frame.iloc[order[:cut]].reset_index(drop=True)
 
 
-def _publish_replica(ctx: ExampleContext, name: str, source: pd.DataFrame) -> tuple[str, pd.DataFrame]:
-    """Fit, sample, gate and publish a replica (the metadata review keeps integer columns numerical)."""
+def _publish_replica(
+    ctx: ExampleContext, name: str, source: pd.DataFrame, target: str, held_out: pd.DataFrame
+) -> tuple[str, pd.DataFrame]:
+    """Fit, sample, gate and publish a replica (the metadata review keeps integer columns numerical).
+
+    The challenge's real held-out rows (before they are de-identified) are the replica's control
+    set: its card then carries train-on-synthetic/test-on-real utility on ``target`` and the
+    attack-based risks, measured against rows the synthesizer never saw.
+    """
     tables = {name: source}
     metadata = detect_metadata(tables)
-    synthetic, card = replicate(tables, metadata, len(source), ctx.seed)
+    synthetic, card = replicate(tables, metadata, len(source), ctx.seed, target=target, held_out={name: held_out})
     ref = publish_dataset(ctx.db, ctx.settings, name, synthetic, card, actor=_ACTOR)
     return ref, synthetic[name]
 
@@ -222,7 +229,7 @@ def build_example(ctx: ExampleContext, recipe: ExampleRecipe) -> Path:
     people = ctx.people * recipe.people_factor
     reference = generate_reference(people, ctx.seed, ctx.settings.reference_dir / f"{recipe.slug}-{ctx.seed}")
     train, held_out = _split_held_out(recipe.features(reference), ctx.seed)
-    train_ref, synthetic_train = _publish_replica(ctx, recipe.train_dataset, train)
+    train_ref, synthetic_train = _publish_replica(ctx, recipe.train_dataset, train, recipe.target_column, held_out)
     held_out = _deidentify(held_out, ctx.seed, recipe.id_column)
     test = held_out.drop(columns=[recipe.target_column])
     test.to_parquet(folder / TEST_FEATURES_FILE, index=False)

@@ -18,6 +18,7 @@ from arena.db import Database
 from arena.models import Challenge, Role
 from arena.settings import Settings
 from challenges import load_bundle, make_example, migrate_test_sets, publish_challenge
+from synthetic import summarise_card
 
 __all__ = ["DEMO_CHALLENGES", "DEMO_USERS", "demo_credentials", "seed_demo"]
 
@@ -35,6 +36,12 @@ def demo_credentials(settings: Settings) -> dict[str, str]:
     path.touch(mode=0o600)
     path.write_text(json.dumps(passwords, indent=2))
     return passwords
+
+
+def _published_card(settings: Settings, ref: str) -> dict:
+    """The card of a published dataset ``name@version``."""
+    name, version = ref.split("@")
+    return json.loads((settings.datasets_dir / name / version / "card.json").read_text(encoding="utf-8"))
 
 
 def seed_demo(
@@ -69,7 +76,10 @@ def seed_demo(
         bundle_dir = make_example(
             name, seed, settings.resolved_data_dir / "bundles" / name, db, settings, people=people
         )
-        echo(f"challenge {publish_challenge(db, settings, load_bundle(bundle_dir), actor='demo')}: published")
+        bundle = load_bundle(bundle_dir)
+        for ref in bundle.spec.datasets:
+            echo(f"  {ref}: {summarise_card(_published_card(settings, ref))}")
+        echo(f"challenge {publish_challenge(db, settings, bundle, actor='demo')}: published")
     moved = migrate_test_sets(db, settings, actor="demo")  # a demo seeded before code mode published real test rows
     for ref, slug in moved.moved.items():
         echo(f"{ref}: real rows moved to the scoring side of {slug}, replaced by {moved.replicas[slug]}")

@@ -18,10 +18,15 @@ from arena.settings import Settings
 __all__ = ["column_quality", "gates_frame", "privacy_in_plain_words", "read_card_markdown", "table_scores"]
 
 
+def _needs(gate: dict[str, Any]) -> str:
+    needs = f"{gate.get('op', '')} {gate.get('threshold', '')}".strip()
+    return f"{needs} (on the {gate['decided_on']})" if gate.get("decided_on") else needs
+
+
 def gates_frame(gates: dict[str, Any]) -> pd.DataFrame:
-    """One row per gate: Gate, Value, Needs (``>= 0.8``), Passed."""
+    """One row per gate: Gate, Value, Needs (``>= 0.8``, and what a risk gate was decided on), Passed."""
     rows = [
-        (name, gate.get("value"), f"{gate.get('op', '')} {gate.get('threshold', '')}".strip(), bool(gate.get("passed")))
+        (name, gate.get("value"), _needs(gate), bool(gate.get("passed")))
         for name, gate in gates.items()
     ]
     return pd.DataFrame(rows, columns=["Gate", "Value", "Needs", "Passed"])

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         is_declared_public,
         is_synthetic_replica,
         render_card_markdown,
+        summarise_card,
         write_card,
     )
     from synthetic.errors import GateFailedError, InputDataError, NotAReplicaError, SyntheticError
@@ -40,6 +41,7 @@ _HOMES = {
         "is_declared_public",
         "is_synthetic_replica",
         "render_card_markdown",
+        "summarise_card",
         "write_card",
     ),
     "synthetic.errors": ("GateFailedError", "InputDataError", "NotAReplicaError", "SyntheticError"),

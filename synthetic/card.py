@@ -13,6 +13,7 @@ __all__ = [
     "is_declared_public",
     "is_synthetic_replica",
     "render_card_markdown",
+    "summarise_card",
     "write_card",
 ]
 
@@ -124,6 +125,26 @@ def _risk_lines(info: dict[str, Any]) -> list[str]:
     return lines
 
 
+def summarise_card(card: dict[str, Any]) -> str:
+    """One line of a card for a console: gates, then each table's quality, utility and attack risks."""
+    failing = [name for name, gate in card.get("gates", {}).items() if not gate.get("passed")]
+    parts = ["gates passed" if not failing else "gates FAILED: " + ", ".join(failing)]
+    for table, info in card.get("tables", {}).items():
+        words = [f"quality {info['quality']:.2f}"]
+        if info.get("utility"):
+            ratio = info["utility"]["ratio"]
+            words.append("train-on-synthetic/test-on-real ratio " + ("n/a" if ratio is None else f"{ratio:.2f}"))
+        risks = info.get("privacy_risks")
+        if risks:
+            words.append(
+                "attack risks "
+                + ", ".join(f"{attack.replace('_', ' ')} {risks[attack]['risk']:.2f}"
+                            for attack in ("singling_out", "linkability", "inference"))
+            )
+        parts.append(f"{table}: " + "; ".join(words))
+    return " · ".join(parts)
+
+
 def render_card_markdown(card: dict[str, Any], title: str = "Synthetic replica") -> str:
     """Render a card as a Markdown page."""
     verdict = "PASSED" if card.get("passed") else "FAILED"
@@ -138,7 +159,8 @@ def render_card_markdown(card: dict[str, Any], title: str = "Synthetic replica")
     lines += ["| Gate | Value | Needs | Result |", "|---|---|---|---|"]
     for name, gate in card.get("gates", {}).items():
         result = "pass" if gate["passed"] else "**FAIL**"
-        lines.append(f"| {name} | {_fmt(gate['value'])} | {gate['op']} {_fmt(gate['threshold'])} | {result} |")
+        decided_on = f" (on the {gate['decided_on']})" if gate.get("decided_on") else ""
+        lines.append(f"| {name} | {_fmt(gate['value'])} | {gate['op']} {_fmt(gate['threshold'])}{decided_on} | {result} |")
     for table, info in card.get("tables", {}).items():
         lines += [
             "",

@@ -77,6 +77,15 @@ class GateThresholds(BaseModel):
     inference_risk_max: float = Field(
         0.15, ge=0, le=1, description="Attribute-inference risk of the riskiest column (excess over the control)."
     )
+    risk_gate_min_targets: int = Field(
+        200,
+        ge=1,
+        description="Attack targets (as many as held-out control rows) from which the risk gates judge the "
+        "risk itself. With fewer, a risk's 95 % interval is wider than the limits (about ±0.3 at 70 "
+        "targets) and the riskiest of several noisy estimates exceeds them by chance, so the gates then "
+        "fail only when the interval's lower bound exceeds the limit (a leak established at 95 %); the "
+        "card says which was used.",
+    )
     edge_case_ratio_min: float = Field(
         0.5,
         ge=0,
@@ -271,6 +280,16 @@ def _evaluate_table(
     }
 
 
+def _risk_gate(risks: list[dict[str, Any]], attack: str, limit: float, min_targets: int) -> dict[str, Any]:
+    """Gate on one attack's worst risk, or on its interval's lower bound when targets are few."""
+    targets = min(r["targets"] for r in risks)
+    if targets >= min_targets:
+        return _gate(max(r[attack]["risk"] for r in risks), limit, "<=")
+    gate = _gate(max(r[attack]["ci"][0] for r in risks), limit, "<=")
+    gate["decided_on"] = f"95 % interval lower bound ({targets} targets < {min_targets})"
+    return gate
+
+
 def _privacy_and_utility_gates(tables: dict[str, Any], thresholds: GateThresholds) -> dict[str, dict[str, Any]]:
     """Gates on the edge cases, the attack risks and TSTR utility (worst table; those measured)."""
     gates = {
@@ -286,7 +305,7 @@ def _privacy_and_utility_gates(tables: dict[str, Any], thresholds: GateThreshold
     }
     for attack, limit in limits.items():
         if risks:
-            gates[f"{attack}_risk"] = _gate(max(r[attack]["risk"] for r in risks), limit, "<=")
+            gates[f"{attack}_risk"] = _risk_gate(risks, attack, limit, thresholds.risk_gate_min_targets)
     ratios = [t["utility"]["ratio"] for t in tables.values() if "utility" in t]
     if ratios:
         gates["tstr_ratio"] = _gate(min(r if r is not None else 0.0 for r in ratios), thresholds.tstr_ratio_min, ">=")

@@ -59,6 +59,15 @@ def test_example_end_to_end(
     assert set(answers[spec.id_column]) == set(real_test[spec.id_column])
     assert not set(answers[spec.id_column]) & (set(train[spec.id_column]) | set(test[spec.id_column]))
     assert targets_ok(set(answers[spec.target_column]))
+    train_name, train_version = train_ref.split("@")
+    card = json.loads((db_settings.datasets_dir / train_name / train_version / "card.json").read_text())
+    table_card = card["tables"][train_name]
+    utility, risks = table_card["utility"], table_card["privacy_risks"]
+    assert card["passed"] and card["generator"]["held_out_rows"] == {train_name: len(answers)}
+    assert utility["target"] == spec.target_column and utility["test_rows"] == len(answers)
+    assert risks["targets"] == len(answers) and {"singling_out", "linkability", "inference"} <= set(risks)
+    card_page = (db_settings.datasets_dir / train_name / train_version / "card.md").read_text()
+    assert "train on synthetic, test on real" in card_page and "attack risks" in card_page
     notebook = nbformat.reads((folder / "starter.ipynb").read_text(), as_version=4)
     nbformat.validate(notebook)
     sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]

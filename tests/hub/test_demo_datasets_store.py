@@ -40,11 +40,25 @@ def _copied_share(replica: pd.DataFrame, real: pd.DataFrame, id_column: str) -> 
     return copies / len(replica)
 
 
+ECHOED: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(data_dir=tmp_path_factory.mktemp("demo"), _env_file=None)
-    seed_demo(settings, people=PEOPLE, echo=lambda _line: None)
+    seed_demo(settings, people=PEOPLE, echo=ECHOED.append)
     return settings
+
+
+def test_the_demo_prints_each_training_replicas_utility_and_attack_risks(demo: Settings) -> None:
+    for slug in DEMO_CHALLENGES:
+        name = EXAMPLES[slug].train_dataset
+        card = json.loads((demo.datasets_dir / name / "1" / "card.json").read_text())
+        risks = card["tables"][name]["privacy_risks"]
+        line = next(line for line in ECHOED if line.strip().startswith(f"{name}@1: "))
+        assert card["passed"] and line.strip().startswith(f"{name}@1: gates passed · {name}: quality "), line
+        assert f"train-on-synthetic/test-on-real ratio {card['tables'][name]['utility']['ratio']:.2f}" in line
+        assert f"attack risks singling out {risks['singling_out']['risk']:.2f}, linkability " in line
 
 
 def test_every_table_in_the_demo_store_is_a_gated_synthetic_replica(demo: Settings) -> None:

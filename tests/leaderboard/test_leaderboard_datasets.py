@@ -32,6 +32,11 @@ def test_card_tables(seeded) -> None:
     ]  # fmt: skip
     assert table_scores(seeded.card).loc[0, "Quality"] == 0.91
     assert column_quality({}, "people").empty and gates_frame({}).empty
+    few = {"value": 0.0, "threshold": 0.15, "op": "<=", "passed": True,
+           "decided_on": "95 % interval lower bound (70 targets < 200)"}
+    assert gates_frame({"inference_risk": few}).loc[0, "Needs"] == (
+        "<= 0.15 (on the 95 % interval lower bound (70 targets < 200))"
+    )
 
 
 DP_CARD = {

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from cli.synth import app
 from synthetic import (
     GateThresholds,
+    evaluate_replica,
     InputDataError,
     MetadataSpec,
     Replica,
@@ -278,3 +279,29 @@ def test_cli_replicates_with_mst_and_the_replica_saves_and_loads(people, tmp_pat
     replica = Replica.fit({"people": source}, _people_metadata(source), synthesizer="mst", epsilon=2.0, delta=1e-7)
     loaded = Replica.load(replica.save(tmp_path / "mst.pkl"))
     pd.testing.assert_frame_equal(loaded.sample(50, seed=4)["people"], replica.sample(50, seed=4)["people"])
+
+
+def test_with_few_targets_the_risk_gates_fail_an_established_leak_and_not_chance(people):
+    """70 control rows: an honest sample's riskiest estimate exceeds a limit by chance; a copy still fails."""
+    metadata = _people_metadata(people)
+    train, control, independent = people.iloc[:300], people.iloc[300:370], people.iloc[400:700]
+    limit = GateThresholds().inference_risk_max
+    by_seed = [
+        attack_risks(_learned(train), _learned(independent), _learned(control), ["birth_date", "monthly_income_vnd"],
+                     seed=seed)["inference"]
+        for seed in range(10)
+    ]
+    assert max(r["risk"] for r in by_seed) > limit and all(r["ci"][0] <= limit for r in by_seed), by_seed
+
+    def risk_gates(replica: pd.DataFrame) -> dict:
+        card = evaluate_replica({"people": train}, {"people": replica}, metadata, holdout={"people": control}, seed=0)
+        assert card["tables"]["people"]["privacy_risks"]["targets"] == 70
+        return {name: gate for name, gate in card["gates"].items() if name.endswith("_risk")}
+
+    honest, copied = risk_gates(independent), risk_gates(train.sample(frac=1.0, random_state=0))
+
+    assert all(gate["decided_on"] == "95 % interval lower bound (70 targets < 200)" for gate in honest.values())
+    assert all(gate["passed"] for gate in honest.values()), honest
+    assert not copied["inference_risk"]["passed"] and not copied["linkability_risk"]["passed"], copied
+    page = render_card_markdown({"gates": honest, "passed": True})
+    assert "(on the 95 % interval lower bound (70 targets < 200))" in page
