@@ -41,6 +41,7 @@ __all__ = ["DP_DIAGNOSTIC_MIN", "DP_NEW_ROW_SYNTHESIS_MIN", "GateThresholds", "e
 #: Diagnostic and new-row pass marks of a differentially private replica (see :meth:`GateThresholds.for_synthesizer`).
 DP_DIAGNOSTIC_MIN = 0.95
 DP_NEW_ROW_SYNTHESIS_MIN = 0.95
+DP_TSTR_RATIO_MIN = 0.4
 
 
 class GateThresholds(BaseModel):
@@ -77,15 +78,6 @@ class GateThresholds(BaseModel):
     inference_risk_max: float = Field(
         0.15, ge=0, le=1, description="Attribute-inference risk of the riskiest column (excess over the control)."
     )
-    risk_gate_min_targets: int = Field(
-        200,
-        ge=1,
-        description="Attack targets (as many as held-out control rows) from which the risk gates judge the "
-        "risk itself. With fewer, a risk's 95 % interval is wider than the limits (about ±0.3 at 70 "
-        "targets) and the riskiest of several noisy estimates exceeds them by chance, so the gates then "
-        "fail only when the interval's lower bound exceeds the limit (a leak established at 95 %); the "
-        "card says which was used.",
-    )
     edge_case_ratio_min: float = Field(
         0.5,
         ge=0,
@@ -103,9 +95,16 @@ class GateThresholds(BaseModel):
         range and its diagnostic (validity) score is just under 1; and its guarantee bounds what any
         row can reveal, so "new-row synthesis" only counts coincidences of common values, which
         fresh real rows show too (2–3 % of held-out people match a training person), so 0.95.
+        Its noise and public bins cost utility: on the people table (target ``occupation``) MST at
+        ε = 1 scored a train-on-synthetic/test-on-real ratio of 0.43–0.68 over 19 fits (median
+        about 0.6), against 0.16 for a replica with independent columns, so its floor is 0.4.
         """
         if synthesizer == "mst":
-            return cls(diagnostic_min=DP_DIAGNOSTIC_MIN, new_row_synthesis_min=DP_NEW_ROW_SYNTHESIS_MIN)
+            return cls(
+                diagnostic_min=DP_DIAGNOSTIC_MIN,
+                new_row_synthesis_min=DP_NEW_ROW_SYNTHESIS_MIN,
+                tstr_ratio_min=DP_TSTR_RATIO_MIN,
+            )
         return cls()
 
 
@@ -280,13 +279,30 @@ def _evaluate_table(
     }
 
 
-def _risk_gate(risks: list[dict[str, Any]], attack: str, limit: float, min_targets: int) -> dict[str, Any]:
-    """Gate on one attack's worst risk, or on its interval's lower bound when targets are few."""
-    targets = min(r["targets"] for r in risks)
-    if targets >= min_targets:
-        return _gate(max(r[attack]["risk"] for r in risks), limit, "<=")
-    gate = _gate(max(r[attack]["ci"][0] for r in risks), limit, "<=")
-    gate["decided_on"] = f"95 % interval lower bound ({targets} targets < {min_targets})"
+def _risk_gate(risks: list[dict[str, Any]], attack: str, limit: float) -> dict[str, Any]:
+    """Gate on one attack's worst risk, judged on what its measurement can tell apart.
+
+    A risk whose 95 % interval reaches further than the limit above the estimate cannot tell the
+    limit from no risk at all (few targets, or a secret with a high base rate: the risk divides by
+    one minus the control's success rate). The riskiest of several such estimates exceeds the limit
+    by chance, so that risk is judged on its interval's lower bound: it fails only when a leak is
+    established at 95 %. The gate says when it was.
+    """
+    judged = []
+    for table_risks in risks:
+        risk = table_risks[attack]
+        if risk["ci"][1] - risk["risk"] <= limit:
+            judged.append((risk["risk"], None))
+        else:
+            reason = (
+                f"95 % interval lower bound: the interval reaches {risk['ci'][1] - risk['risk']:.2f} above the "
+                f"estimate {risk['risk']:.2f} ({table_risks['targets']} targets)"
+            )
+            judged.append((risk["ci"][0], reason))
+    value, reason = max(judged, key=lambda pair: pair[0])
+    gate = _gate(value, limit, "<=")
+    if reason is not None:
+        gate["decided_on"] = reason
     return gate
 
 
@@ -305,7 +321,7 @@ def _privacy_and_utility_gates(tables: dict[str, Any], thresholds: GateThreshold
     }
     for attack, limit in limits.items():
         if risks:
-            gates[f"{attack}_risk"] = _risk_gate(risks, attack, limit, thresholds.risk_gate_min_targets)
+            gates[f"{attack}_risk"] = _risk_gate(risks, attack, limit)
     ratios = [t["utility"]["ratio"] for t in tables.values() if "utility" in t]
     if ratios:
         gates["tstr_ratio"] = _gate(min(r if r is not None else 0.0 for r in ratios), thresholds.tstr_ratio_min, ">=")
