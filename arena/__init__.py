@@ -1,12 +1,13 @@
 """Foundations of the data arena: settings, data model, database and errors (the bottom floor)."""
 
-from arena.accounts import AccountError, create_user, find_user, verify_password
+from arena.accounts import AccountError, create_user, disable_user, enable_user, find_user, verify_password
 from arena.cgroups import Cgroup, CgroupError, CgroupLimits, cgroup_mode, list_groups
 from arena.db import Database, audit
-from arena.errors import ArenaError, ConfigurationError, NotFoundError
+from arena.errors import AccountDisabled, ArenaError, ConfigurationError, NotFoundError
 from arena.settings import Settings, get_settings
 
 __all__ = [
+    "AccountDisabled",
     "AccountError",
     "ArenaError",
     "Cgroup",
@@ -19,6 +20,8 @@ __all__ = [
     "audit",
     "cgroup_mode",
     "create_user",
+    "disable_user",
+    "enable_user",
     "find_user",
     "get_settings",
     "list_groups",

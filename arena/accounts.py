@@ -16,10 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arena.db import audit
-from arena.errors import ArenaError, NotFoundError
-from arena.models import Role, User
+from arena.errors import AccountDisabled, ArenaError, NotFoundError
+from arena.models import Role, User, utcnow
 
-__all__ = ["AccountError", "create_user", "find_user", "hash_password", "set_role", "verify_password"]
+__all__ = [
+    "AccountDisabled",
+    "AccountError",
+    "create_user",
+    "disable_user",
+    "disabled_message",
+    "enable_user",
+    "find_user",
+    "hash_password",
+    "set_role",
+    "verify_password",
+]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 _N, _R, _P = 2**14, 8, 1
@@ -86,7 +97,47 @@ def set_role(session: Session, name: str, role: Role | str, actor: str = "cli") 
     Raises:
         NotFoundError: no such user.
     """
+    _existing(session, name)
+    return create_user(session, name, role, None, actor=actor)
+
+
+def disabled_message(user: User) -> str:
+    """What a disabled user is told (sign-in page, spawn page, scoring API), reason included."""
+    reason = f" ({user.disabled_reason})" if user.disabled_reason else ""
+    return f"the account {user.name!r} is disabled{reason}; ask an organiser to enable it again"
+
+
+def _existing(session: Session, name: str) -> User:
     user = find_user(session, name)
     if user is None:
         raise NotFoundError(f"user {name!r} does not exist")
-    return create_user(session, name, role, None, actor=actor)
+    return user
+
+
+def disable_user(session: Session, name: str, reason: str = "", actor: str = "cli") -> User:
+    """Disable an account: it can no longer sign in, start a sandbox or submit (its rows stay).
+
+    Disabling an already disabled account updates the reason and keeps the first date.
+
+    Raises:
+        NotFoundError: no such user.
+    """
+    user = _existing(session, name)
+    user.disabled_at = user.disabled_at or utcnow()
+    user.disabled_reason = reason.strip() or None
+    session.flush()
+    audit(session, actor, "user.disable", f"user:{name}", reason=user.disabled_reason)
+    return user
+
+
+def enable_user(session: Session, name: str, actor: str = "cli") -> User:
+    """Enable a disabled account again (nothing changes for an enabled one but the audit line).
+
+    Raises:
+        NotFoundError: no such user.
+    """
+    user = _existing(session, name)
+    user.disabled_at, user.disabled_reason = None, None
+    session.flush()
+    audit(session, actor, "user.enable", f"user:{name}")
+    return user

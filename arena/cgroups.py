@@ -264,12 +264,13 @@ class Cgroup:
 
     # -- reading it ---------------------------------------------------------------------------
     def pids(self) -> list[int]:
-        """The processes in the group now (empty when it does not exist)."""
-        folder = self._dir("pids")
-        try:
-            return [int(line) for line in (folder / "cgroup.procs").read_text().split()]
-        except OSError:
-            return []
+        """The processes in the group now, in any of its hierarchies (empty when it does not exist).
+
+        On v1 a process joins one hierarchy after the other (:meth:`enter_command` writes each
+        ``cgroup.procs`` in turn), so one caught half-way is in the memory group but not yet in the
+        pids group: it is listed all the same, so that :meth:`kill_all` does not miss it.
+        """
+        return sorted({pid for folder in self._dirs().values() for pid in _procs(folder)})
 
     def oom_kills(self) -> int:
         """How many processes of the group the kernel killed for want of memory since it was made."""
@@ -330,22 +331,32 @@ class Cgroup:
         for path in self._dirs().values():
             # Children first (a group named "a" may hold "a/b" made by someone else).
             for child in sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-                _rmdir_when_empty(child, deadline)
-            _rmdir_when_empty(path, deadline)
+                self._rmdir_when_empty(child, deadline)
+            self._rmdir_when_empty(path, deadline)
+
+    def _rmdir_when_empty(self, path: Path, deadline: float) -> None:
+        while True:
+            try:
+                path.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError as error:
+                # EBUSY: a process joined after kill_all (a spawn half-way through enter_command
+                # when a sweep runs) or is still exiting. Kill again what is there, then retry.
+                if time.monotonic() > deadline:
+                    raise CgroupError(f"cannot remove {path}: {error.strerror or error}") from None
+                for pid in [*self.pids(), *_procs(path)]:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(pid, signal.SIGKILL)
+                time.sleep(0.02)
 
 
-def _rmdir_when_empty(path: Path, deadline: float) -> None:
-    while True:
-        try:
-            path.rmdir()
-            return
-        except FileNotFoundError:
-            return
-        except OSError as error:
-            # EBUSY while exiting processes are still being reaped by their parents.
-            if time.monotonic() > deadline:
-                raise CgroupError(f"cannot remove {path}: {error.strerror or error}") from None
-            time.sleep(0.02)
+def _procs(folder: Path) -> list[int]:
+    try:
+        return [int(line) for line in (folder / "cgroup.procs").read_text().split()]
+    except OSError:
+        return []
 
 
 def list_groups(prefix: str = "", mount: Path = _MOUNT) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ArenaError", "ConfigurationError", "NotFoundError"]
+__all__ = ["AccountDisabled", "ArenaError", "ConfigurationError", "NotFoundError"]
 
 
 class ArenaError(Exception):
@@ -15,3 +15,10 @@ class ConfigurationError(ArenaError):
 
 class NotFoundError(ArenaError):
     """A named object (challenge, dataset, user, submission) does not exist."""
+
+
+class AccountDisabled(ArenaError):
+    """The account exists but an organiser disabled it: no sign-in, no sandbox, no submission.
+
+    The message (``arena.accounts.disabled_message``) is meant for the user, as is.
+    """

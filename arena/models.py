@@ -122,6 +122,10 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.competitor)
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When an organiser disabled the account (None: enabled); a disabled user cannot sign in,
+    spawn or submit, and keeps every row (submissions, scores) for the record."""
+    disabled_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Dataset(Base):

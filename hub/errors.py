@@ -16,7 +16,7 @@ class SandboxSetupError(HubError):
 
 
 class SpawnRefused(SandboxSetupError):
-    """The platform refuses this spawn (no arena account, no free server slot): the user's to fix.
+    """The platform refuses this spawn (no arena account, a disabled one, no free server slot).
 
     Attributes:
         status: the HTTP status the hub answers with (4xx), the message shown as is.

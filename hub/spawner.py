@@ -34,7 +34,7 @@ from sqlalchemy import select
 from tornado import web
 from traitlets import Integer
 
-from arena.accounts import find_user
+from arena.accounts import disabled_message, find_user
 from arena.cgroups import cgroup_mode
 from arena.db import Database
 from arena.models import Challenge, ChallengeState
@@ -63,6 +63,8 @@ def _arena_id(settings: Settings, name: str) -> int:
             raise SpawnRefused(
                 f"{name!r} has no arena account, so no sandbox can start: an organiser adds it with `arena users add`"
             )
+        if user.disabled_at is not None:
+            raise SpawnRefused(f"no sandbox can start: {disabled_message(user)}")
         return user.id
 
 

@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from arena.accounts import disabled_message
 from arena.db import Database, audit
 from arena.errors import ArenaError, NotFoundError
 from arena.health import schema_revision
@@ -141,6 +142,8 @@ class _Api:
             user = session.scalar(select(User).where(User.name == name))
         if user is None:
             raise HTTPException(403, f"hub user {name!r} has no arena account; ask an organiser to add it")
+        if user.disabled_at is not None:
+            raise HTTPException(403, disabled_message(user))
         return user
 
     def user(self, authorization: Annotated[str | None, Header()] = None) -> User:

@@ -120,3 +120,24 @@ def test_bad_names_and_limits_are_refused_with_the_reason() -> None:
         CgroupLimits(memory_bytes=10, pids=1)
     with pytest.raises(ValueError, match="cpu_weight"):
         CgroupLimits(memory_bytes=None, pids=None, cpu_weight=0)
+
+
+@pytest.mark.skipif(cgroup_mode() != "v1", reason="v1 only: one hierarchy per controller, joined one after the other")
+def test_remove_kills_a_process_caught_half_way_into_the_group(group_name: str) -> None:
+    """A sweep may meet a spawn half-way through ``enter_command``: in the memory group only.
+
+    Before, ``kill_all`` read the pids group alone, missed it, and ``remove`` waited on a busy memory
+    folder until it gave up: the group and the process outlived the sweep.
+    """
+    group = Cgroup.create(group_name, CgroupLimits(memory_bytes=32 * MIB, pids=4))
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        (Path("/sys/fs/cgroup/memory") / "data-arena" / group_name / "cgroup.procs").write_text(str(sleeper.pid))
+        assert group.pids() == [sleeper.pid]
+        group.remove(timeout=5)
+        assert sleeper.wait(timeout=10) == -9
+        assert not group.exists
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        group.remove()

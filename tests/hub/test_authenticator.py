@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from arena.accounts import create_user
+from arena.accounts import create_user, disable_user, enable_user
 from arena.db import Database
+from arena.errors import AccountDisabled
 from arena.settings import Settings
 from hub import ArenaAuthenticator
 from hub.authenticator import check_credentials, group_of
@@ -58,3 +59,15 @@ def test_every_role_has_a_plural_group() -> None:
         "judges",
         "admins",
     ]
+
+
+def test_a_disabled_account_is_refused_with_the_reason_only_with_the_right_password(accounts: Database) -> None:
+    with accounts.session() as session:
+        disable_user(session, "alice", "shared her password")
+
+    with pytest.raises(AccountDisabled, match=r"^the account 'alice' is disabled \(shared her password\)"):
+        check_credentials(accounts.url, "alice", PASSWORD)
+    assert check_credentials(accounts.url, "alice", "wrong-password") is None  # no hint without the password
+    with accounts.session() as session:
+        enable_user(session, "alice")
+    assert check_credentials(accounts.url, "alice", PASSWORD) == {"name": "alice", "groups": ["competitors"], "admin": False}

@@ -6,10 +6,11 @@ import os
 
 import pytest
 
-from arena.accounts import create_user
+from arena.accounts import create_user, disable_user
 from arena.db import Database
 from arena.settings import Settings
 from hub import SandboxSetupError, sandbox_for
+from hub.errors import SpawnRefused
 from hub.spawner import _arena_id, prepare_sandbox_files
 
 
@@ -20,6 +21,20 @@ def test_the_sandbox_follows_the_arena_account(db: Database, db_settings: Settin
     assert _arena_id(db_settings, "alice") == user_id
     with pytest.raises(SandboxSetupError, match="'mallory' has no arena account"):
         _arena_id(db_settings, "mallory")
+
+
+def test_a_disabled_account_gets_no_sandbox_and_a_403_with_the_reason(db: Database, db_settings: Settings) -> None:
+    with db.session() as session:
+        create_user(session, "alice", "competitor", None)
+        disable_user(session, "alice", "left the contest")
+
+    with pytest.raises(SpawnRefused) as refused:
+        _arena_id(db_settings, "alice")
+
+    assert refused.value.status == 403
+    assert str(refused.value) == (
+        "no sandbox can start: the account 'alice' is disabled (left the contest); ask an organiser to enable it again"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="chown to the sandbox uid needs root")

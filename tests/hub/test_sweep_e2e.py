@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import harness
@@ -38,15 +39,44 @@ def platforms(e2e_root: Path) -> Iterator[tuple[Settings, Settings]]:
         subprocess.run(["rm", "-rf", str(settings.resolved_data_dir)], check=False)
 
 
-def _sleeper(argv_prefix: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([*argv_prefix, "sleep", "600"], start_new_session=True)
+def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.02)
 
 
-@pytest.mark.xfail(
-    reason="the test's own sleeper in the cgroup is its unreaped child (a zombie keeps the v1 group busy); "
-    "in a real sandbox the hub reaps it. To fix: start the sleepers detached so that init reaps them",
-    strict=False,
-)
+def _detached_sleeper(argv_prefix: list[str]) -> int:
+    """Start ``[*argv_prefix, "sleep", "600"]`` detached, as a crashed platform leaves it; its pid.
+
+    The shell starts it in the background and exits at once, so the sleeper's parent is init (or
+    the nearest subreaper), which reaps it when the sweep kills it: it is not a child of this test
+    process left as a zombie. ``argv_prefix`` ends in an ``exec`` (``ip netns exec``, the cgroup
+    enter prefix), so the pid printed is the sleeper's own; it is returned once the prefix is done
+    (the process is ``sleep``), so the sweep never meets it half-way.
+    """
+    started = subprocess.run(
+        ["/bin/sh", "-c", 'setsid "$@" </dev/null >/dev/null 2>&1 & echo $!', "detach", *argv_prefix, "sleep", "600"],
+        capture_output=True, text=True, check=True,
+    )
+    pid = int(started.stdout)
+    _wait_until(lambda: _comm(pid) == "sleep", f"sleeper {pid} running `sleep`")
+    return pid
+
+
+def _gone(pid: int) -> bool:
+    """Killed and reaped (by init: the sleepers are nobody's children here)."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
 def test_leftovers_of_this_platform_are_swept_and_another_platforms_are_not(
     platforms: tuple[Settings, Settings],
 ) -> None:
@@ -55,11 +85,14 @@ def test_leftovers_of_this_platform_are_swept_and_another_platforms_are_not(
     for network in (mine, theirs):
         asyncio.run(create_network(network))
     asyncio.run(apply_firewall(ours))
-    in_namespace = _sleeper(["ip", "netns", "exec", mine.namespace])
+    in_namespace = _detached_sleeper(["ip", "netns", "exec", mine.namespace])
+    assert str(in_namespace) in subprocess.run(["ip", "netns", "pids", mine.namespace],
+                                               capture_output=True, text=True).stdout.split()
     group = None
     if cgroup_mode() != "none":
         group = Cgroup.create(sandbox_cgroup_name(mine), CgroupLimits(memory_bytes=64 * 1024**2, pids=16))
-        in_group = _sleeper(group.enter_command())
+        in_group = _detached_sleeper(group.enter_command())
+        assert group.pids() == [in_group]
     home = ours.homes_dir / "dana"
     if loop_quota_missing() is None:
         ours.homes_dir.mkdir(parents=True)
@@ -68,13 +101,13 @@ def test_leftovers_of_this_platform_are_swept_and_another_platforms_are_not(
     swept = sweep_leftovers(ours)
 
     assert f"netns {mine.namespace} (1 processes killed)" in swept
-    assert in_namespace.wait(10) != 0
+    _wait_until(lambda: _gone(in_namespace), f"the sleeper {in_namespace} in the namespace killed and reaped")
     assert not Path(mine.netns_path).exists() and Path(theirs.netns_path).exists()
     nft = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
     assert "arena_sandboxes_220" not in nft
     if group is not None:
         assert f"cgroup {group.name}" in swept and not group.exists
-        assert in_group.wait(10) != 0
+        _wait_until(lambda: _gone(in_group), f"the sleeper {in_group} in the cgroup killed and reaped")
     if loop_quota_missing() is None:
         assert f"mount {home}" in swept and home not in home_mounts(ours)
         loops = subprocess.run(["losetup", "--list", "--noheadings", "--output", "BACK-FILE"],

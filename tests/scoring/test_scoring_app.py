@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from arena.accounts import disable_user, enable_user
 from arena.db import Database
 from arena.health import schema_revision
-from arena.models import Challenge, ChallengeState
+from arena.models import Challenge, ChallengeState, Submission, User
 from arena.settings import Settings
 from scoring import Worker, create_app
 
@@ -187,3 +188,26 @@ def test_oversize_body_is_cut_while_streaming(db: Database, db_settings: Setting
     assert status == 413 and json.loads(body)["detail"].endswith("limit of 100000 bytes (submission_max_bytes)")
     assert len(sent) <= 3  # stopped right after the limit, not after reading 10 MiB
     assert not any(p.is_file() for p in small.submissions_dir.rglob("*"))
+
+
+def test_a_disabled_users_token_is_refused_with_the_reason_and_nothing_is_stored(
+    client: TestClient, db: Database, publish, predictions
+) -> None:
+    answers = publish(slug="other")["answers"]
+    with db.session() as session:
+        disable_user(session, "bob", "shared an account")
+
+    refused = _upload(client, "bob", predictions(answers))
+    listed = client.get(f"{BASE}/api/challenges", headers=_auth("bob"))
+    accepted = _upload(client, "alice", predictions(answers))
+    with db.session() as session:
+        enable_user(session, "bob")
+    again = _upload(client, "bob", predictions(answers))
+
+    detail = "the account 'bob' is disabled (shared an account); ask an organiser to enable it again"
+    assert (refused.status_code, refused.json()["detail"]) == (403, detail)
+    assert (listed.status_code, listed.json()["detail"]) == (403, detail)
+    assert accepted.status_code == 202 and again.status_code == 202
+    with db.session() as session:
+        owners = session.scalars(select(User.name).join(Submission, Submission.user_id == User.id)).all()
+    assert sorted(owners) == ["alice", "bob"]  # bob's refused upload left no row
