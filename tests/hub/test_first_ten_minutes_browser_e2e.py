@@ -36,9 +36,6 @@ _MISSING = harness.e2e_missing() or browser.browser_missing()
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(_MISSING is not None, reason=str(_MISSING)),
-    # Known failing: JupyterLab marks welcome.ipynb modified on open, so the walk stops there and the
-    # aborted run leaves a sandbox behind. Issue 16 stays open until this passes.
-    pytest.mark.skip(reason="first-ten-minutes walk not finished (welcome.ipynb opens modified): issue 16"),
 ]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "first-ten-minutes"
