@@ -44,7 +44,7 @@ from hub.home_quota import loop_quota_missing, mount_home, unmount_home
 from hub.network import SandboxNetwork, apply_firewall, create_network, destroy_network, network_for
 from hub.sandbox_cgroup import create_sandbox_cgroup, remove_sandbox_cgroup
 from hub.sandbox_command import Sandbox, passwd_lines, sandbox_argv, sandbox_env
-from sandboxes import seed_home, seed_starters
+from sandboxes import sandbox_python_version, seed_home, seed_starters
 
 __all__ = ["MIN_SANDBOX_UID", "BwrapSpawner", "open_challenges", "prepare_sandbox_files", "sandbox_for"]
 
@@ -145,8 +145,9 @@ def prepare_sandbox_files(
         sandbox.home.mkdir(exist_ok=True)
     os.chown(sandbox.home, sandbox.uid, sandbox.gid)
     os.chmod(sandbox.home, 0o700)
-    seed_home(sandbox.home, sandbox.uid, sandbox.gid)
-    seed_starters(sandbox.home, settings.challenges_dir, challenges, owner=(sandbox.uid, sandbox.gid))
+    python = sandbox_python_version(settings)  # the kernel's, which JupyterLab writes into each notebook
+    seed_home(sandbox.home, sandbox.uid, sandbox.gid, python)
+    seed_starters(sandbox.home, settings.challenges_dir, challenges, owner=(sandbox.uid, sandbox.gid), python_version=python)
     for filename, text in zip(("passwd", "group"), passwd_lines(sandbox), strict=True):
         path = sandbox.etc_dir / filename
         if not path.exists() or path.read_text() != text:  # another server of the user may have it bound

@@ -7,10 +7,17 @@ notebook into a new home, ``seed_starters`` each open challenge's starter
 (``sandboxes/client/arena_client``) is installed into that venv and never imported here.
 """
 
-from sandboxes.environment import CLIENT_DIR, SANDBOX_REQUIREMENTS, ensure_sandbox_env, env_fingerprint, env_is_current
+from sandboxes.environment import (
+    CLIENT_DIR,
+    SANDBOX_REQUIREMENTS,
+    ensure_sandbox_env,
+    env_fingerprint,
+    env_is_current,
+    sandbox_python_version,
+)
 from sandboxes.errors import SandboxEnvError
 from sandboxes.notebooks import seed_home, starter_notebooks
-from sandboxes.starters import seed_starters
+from sandboxes.starters import for_sandbox_kernel, seed_starters
 
 __all__ = [
     "CLIENT_DIR",
@@ -19,7 +26,9 @@ __all__ = [
     "ensure_sandbox_env",
     "env_fingerprint",
     "env_is_current",
+    "for_sandbox_kernel",
     "seed_home",
     "seed_starters",
+    "sandbox_python_version",
     "starter_notebooks",
 ]

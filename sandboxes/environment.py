@@ -13,6 +13,7 @@ are removed after the install (:data:`SANDBOX_LEFT_OUT`), and a server config fi
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -35,6 +36,7 @@ __all__ = [
     "ensure_sandbox_env",
     "env_fingerprint",
     "env_is_current",
+    "sandbox_python_version",
 ]
 
 CLIENT_DIR = Path(__file__).parent / "client"
@@ -102,6 +104,27 @@ def env_is_current(settings: Settings) -> bool:
     """Whether the environment at ``settings.sandbox_env_dir`` matches the current fingerprint."""
     stamp = settings.sandbox_env_dir / STAMP_NAME
     return stamp.is_file() and stamp.read_text().strip() == env_fingerprint()
+
+
+def sandbox_python_version(settings: Settings) -> str:
+    """The version of the Python the sandboxes' kernels run, e.g. ``"3.11.2"``.
+
+    The environment's ``pyvenv.cfg`` says it; before the environment is built, the interpreter it
+    is built from (``settings.sandbox_base_python``) is asked.
+
+    Raises:
+        SandboxEnvError: neither names a version.
+    """
+    config = settings.sandbox_env_dir / "pyvenv.cfg"
+    with contextlib.suppress(OSError):
+        for key, _, value in (line.partition("=") for line in config.read_text().splitlines()):
+            if key.strip() in ("version", "version_info"):
+                return value.strip()
+    argv = [str(settings.sandbox_base_python), "-c", "import platform; print(platform.python_version())"]
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise SandboxEnvError(f"no Python version in {config}, and {argv[0]} did not say: {error}") from error
 
 
 def _run(argv: list[str], what: str) -> None:

@@ -10,6 +10,11 @@ shipped last time (digests kept in ``~/starters/<slug>/.arena-starter.json``):
 - a new version, and the user edited their copy: the new version lands **beside** it as
   ``starter.<digest8>.ipynb`` (``README.<digest8>.md``); the edited copy is never overwritten.
 
+Every notebook is shipped with the metadata the sandbox's kernel gives it (:func:`for_sandbox_kernel`):
+JupyterLab copies the kernel's ``kernelspec`` and ``language_info`` into a notebook as soon as the
+kernel starts, and a notebook shipped with less (``language_info: {"name": "python"}``) opens
+marked modified.
+
 The caller may be root writing into a home that belongs to the user, who may have planted
 symlinks, FIFOs or odd files there: every path is opened relative to a directory descriptor with
 ``O_NOFOLLOW``, files are created with ``O_EXCL`` and replaced by ``rename`` (which replaces a
@@ -27,17 +32,20 @@ import contextlib
 import hashlib
 import json
 import os
+import platform
 import re
 import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["PUBLISHED_FILES", "STARTERS_FOLDER", "seed_starters"]
+__all__ = ["KERNELSPEC", "PUBLISHED_FILES", "STARTERS_FOLDER", "for_sandbox_kernel", "kernel_metadata", "seed_starters"]
 
 STARTERS_FOLDER = "starters"
 PUBLISHED_FILES = {"starter.ipynb": "starter.ipynb", "description.md": "README.md"}
 """Published file name -> name of the competitor's copy."""
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+"""The one kernel of every sandbox (ipykernel's ``python3``), as JupyterLab writes it into a notebook."""
 _MANIFEST = ".arena-starter.json"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9\-]{0,63}$")
 _MAX_BYTES = 64 * 1024**2
@@ -82,6 +90,53 @@ def _write(dir_fd: int, name: str, data: bytes, owner: tuple[int, int] | None) -
         if owner is not None:
             os.fchown(handle.fileno(), *owner)
     os.rename(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+
+
+def kernel_metadata(python_version: str) -> dict[str, dict[str, object]]:
+    """The notebook metadata JupyterLab writes once the sandbox's kernel has reported itself.
+
+    ``language_info`` is ipykernel's ``IPythonKernel.language_info``, whose ``version`` is the
+    kernel interpreter's (``platform.python_version()`` there).
+
+    Args:
+        python_version: the version of the Python the sandbox's kernel runs, e.g. ``"3.11.2"``.
+    """
+    major = int(python_version.split(".")[0])
+    language_info = {
+        "codemirror_mode": {"name": "ipython", "version": major},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": f"ipython{major}",
+        "version": python_version,
+    }
+    return {"kernelspec": dict(KERNELSPEC), "language_info": language_info}
+
+
+def for_sandbox_kernel(data: bytes, python_version: str | None = None) -> bytes:
+    """A notebook's JSON as JupyterLab leaves it once the sandbox's kernel started: it opens unmodified.
+
+    The kernel's :func:`kernel_metadata` replaces the notebook's ``kernelspec`` and ``language_info``
+    (a sandbox has no other kernel); the JSON is written as nbformat writes it (sorted keys, indent 1,
+    a final newline), so saving the untouched notebook changes nothing either.
+
+    Args:
+        data: the notebook file's bytes.
+        python_version: the kernel interpreter's version (default: this interpreter's, which is
+            the kernel's in the sandbox image).
+
+    Returns:
+        The notebook's new bytes; ``data`` itself when it is not a notebook's JSON object.
+    """
+    try:
+        notebook = json.loads(data)
+    except ValueError:
+        return data
+    if not isinstance(notebook, dict) or not isinstance(notebook.setdefault("metadata", {}), dict):
+        return data
+    notebook["metadata"].update(kernel_metadata(python_version or platform.python_version()))
+    return (json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def _beside(name: str, digest: str) -> str:
@@ -132,7 +187,11 @@ def _published(challenges_dir: Path, slugs: Iterable[str] | None) -> list[str]:
 
 
 def seed_starters(
-    home: Path, challenges_dir: Path, slugs: Iterable[str] | None = None, owner: tuple[int, int] | None = None
+    home: Path,
+    challenges_dir: Path,
+    slugs: Iterable[str] | None = None,
+    owner: tuple[int, int] | None = None,
+    python_version: str | None = None,
 ) -> list[Path]:
     """Copy or refresh the starter notebook and description of each challenge into ``home/starters/<slug>/``.
 
@@ -141,6 +200,8 @@ def seed_starters(
         challenges_dir: the published public challenge files (``<slug>/starter.ipynb``, ``description.md``).
         slugs: the open challenges (None: every challenge with a starter in ``challenges_dir``).
         owner: uid and gid the new files and folders get (None: the caller's own).
+        python_version: the sandbox kernel's Python version (:func:`for_sandbox_kernel`; None: this
+            interpreter's).
 
     Returns:
         The files written this time.
@@ -166,7 +227,10 @@ def seed_starters(
                 for source, name in PUBLISHED_FILES.items():
                     path = challenges_dir / slug / source
                     if path.is_file():
-                        done = _sync(slug_fd, name, path.read_bytes(), manifest, owner)
+                        published = path.read_bytes()
+                        if name.endswith(".ipynb"):
+                            published = for_sandbox_kernel(published, python_version)
+                        done = _sync(slug_fd, name, published, manifest, owner)
                         if done:
                             written.append(home / STARTERS_FOLDER / slug / done)
                 _write(slug_fd, _MANIFEST, json.dumps(manifest, indent=1).encode(), owner)

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from sandboxes import seed_home, starter_notebooks
+from sandboxes import for_sandbox_kernel, seed_home, starter_notebooks
 
 
 def test_starter_notebooks_are_valid_and_use_the_client() -> None:
@@ -29,7 +29,7 @@ def test_seed_home_copies_missing_notebooks_only(tmp_path: Path) -> None:
     copied = seed_home(tmp_path, uid, gid)
 
     assert copied == [tmp_path / "welcome.ipynb"]
-    assert copied[0].read_bytes() == starter_notebooks()[0].read_bytes()
+    assert copied[0].read_bytes() == for_sandbox_kernel(starter_notebooks()[0].read_bytes())
     assert copied[0].stat().st_mode & 0o777 == 0o600
 
 
