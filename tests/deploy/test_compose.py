@@ -129,14 +129,31 @@ def test_worker_scales_without_fixed_names_or_host_ports(compose):
     assert "ports" not in worker
 
 
+STAGE = "${ENCLAVE_STAGE_DIR:-/var/tmp/data-arena-enclave}"
+WORKER_WRITABLE = {"runs:/srv/arena/runs", f"{STAGE}:{STAGE}", "/var/run/docker.sock:/var/run/docker.sock"}
+"""What a worker may write: its code runs' folders, the enclave stage (same path as on the host), the engine."""
+
+
 def test_scoring_side_volumes_never_reach_sandboxes_and_workers_only_read(compose):
     mounts = {name: service.get("volumes", []) for name, service in compose["services"].items()}
     sandbox_volumes = {volume.split(":", 1)[0] for volume in mounts["sandbox"]}
 
     assert sandbox_volumes & {"answers", "reference", "submissions", "hubstate", "pgdata"} == set()
-    assert all(volume.endswith(":ro") for volume in mounts["sandbox"] + mounts["worker"])
+    assert all(volume.endswith(":ro") for volume in mounts["sandbox"])
+    assert {volume for volume in mounts["worker"] if not volume.endswith(":ro")} == WORKER_WRITABLE
     assert "answers:/srv/arena/answers:ro" in mounts["worker"]
     assert "datasets:/datasets:ro" in mounts["sandbox"]
+
+
+def test_workers_run_code_submissions_in_docker_enclave_containers_from_the_host_stage_folder(compose):
+    worker, stage = compose["services"]["worker"], compose["services"]["enclave-stage"]
+
+    assert worker["environment"]["ARENA_ENCLAVE_RUNNER"] == "docker"
+    assert worker["environment"]["ARENA_ENCLAVE_IMAGE"] == compose["services"]["sandbox"]["image"]
+    assert worker["environment"]["ARENA_ENCLAVE_STAGE_DIR"] == STAGE
+    assert worker["depends_on"]["enclave-stage"]["condition"] == "service_completed_successfully"
+    assert stage["volumes"] == [f"{STAGE}:{STAGE}"] and stage["network_mode"] == "none"
+    assert stage["command"][-1] == STAGE and stage["cap_drop"] == ["ALL"]
 
 
 def test_sandboxes_and_backend_networks_have_no_egress(compose):
