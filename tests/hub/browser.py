@@ -68,6 +68,8 @@ _STREAMLIT_READY_JS = """(wanted) => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
     if (!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')) return false;
+    // Widgets whose code loads lazily (select boxes, tables, code) show a skeleton until it has loaded.
+    if (document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]')) return false;
     return wanted === null || (VISIBLE_TEXT)().includes(wanted);
 }""".replace("VISIBLE_TEXT", _VISIBLE_TEXT_JS)
 
