@@ -14,13 +14,13 @@ from typing import Any
 import pandas as pd
 
 from arena.settings import Settings
+from synthetic import decided_on_note
 
 __all__ = ["column_quality", "gates_frame", "privacy_in_plain_words", "read_card_markdown", "table_scores"]
 
 
 def _needs(gate: dict[str, Any]) -> str:
-    needs = f"{gate.get('op', '')} {gate.get('threshold', '')}".strip()
-    return f"{needs} (on the {gate['decided_on']})" if gate.get("decided_on") else needs
+    return f"{gate.get('op', '')} {gate.get('threshold', '')}".strip() + decided_on_note(gate)
 
 
 def gates_frame(gates: dict[str, Any]) -> pd.DataFrame:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from synthetic.card import (
         DECLARED_PUBLIC,
         SYNTHETIC_REPLICA,
+        decided_on_note,
         is_declared_public,
         is_synthetic_replica,
         render_card_markdown,
@@ -38,6 +39,7 @@ _HOMES = {
     "synthetic.card": (
         "DECLARED_PUBLIC",
         "SYNTHETIC_REPLICA",
+        "decided_on_note",
         "is_declared_public",
         "is_synthetic_replica",
         "render_card_markdown",

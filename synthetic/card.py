@@ -10,6 +10,7 @@ from typing import Any
 __all__ = [
     "DECLARED_PUBLIC",
     "SYNTHETIC_REPLICA",
+    "decided_on_note",
     "is_declared_public",
     "is_synthetic_replica",
     "render_card_markdown",
@@ -125,6 +126,11 @@ def _risk_lines(info: dict[str, Any]) -> list[str]:
     return lines
 
 
+def decided_on_note(gate: dict[str, Any]) -> str:
+    """What a risk gate was judged on, as a suffix to its Needs (empty when judged on the estimate)."""
+    return f" (on the {gate['decided_on']})" if gate.get("decided_on") else ""
+
+
 def summarise_card(card: dict[str, Any]) -> str:
     """One line of a card for a console: gates, then each table's quality, utility and attack risks."""
     failing = [name for name, gate in card.get("gates", {}).items() if not gate.get("passed")]
@@ -159,8 +165,8 @@ def render_card_markdown(card: dict[str, Any], title: str = "Synthetic replica")
     lines += ["| Gate | Value | Needs | Result |", "|---|---|---|---|"]
     for name, gate in card.get("gates", {}).items():
         result = "pass" if gate["passed"] else "**FAIL**"
-        decided_on = f" (on the {gate['decided_on']})" if gate.get("decided_on") else ""
-        lines.append(f"| {name} | {_fmt(gate['value'])} | {gate['op']} {_fmt(gate['threshold'])}{decided_on} | {result} |")
+        needs = f"{gate['op']} {_fmt(gate['threshold'])}{decided_on_note(gate)}"
+        lines.append(f"| {name} | {_fmt(gate['value'])} | {needs} | {result} |")
     for table, info in card.get("tables", {}).items():
         lines += [
             "",

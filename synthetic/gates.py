@@ -36,9 +36,9 @@ from synthetic.prepare import RARE_LABEL, merge_rare_categories, rare_categories
 from synthetic.related import foreign_key_orphans
 from synthetic.utility import MISSING_LABEL, model_frame, train_synthetic_test_real
 
-__all__ = ["DP_DIAGNOSTIC_MIN", "DP_NEW_ROW_SYNTHESIS_MIN", "GateThresholds", "evaluate_replica"]
+__all__ = ["DP_DIAGNOSTIC_MIN", "DP_NEW_ROW_SYNTHESIS_MIN", "DP_TSTR_RATIO_MIN", "GateThresholds", "evaluate_replica"]
 
-#: Diagnostic and new-row pass marks of a differentially private replica (see :meth:`GateThresholds.for_synthesizer`).
+#: Diagnostic, new-row and TSTR pass marks of a differentially private replica (see :meth:`GateThresholds.for_synthesizer`).
 DP_DIAGNOSTIC_MIN = 0.95
 DP_NEW_ROW_SYNTHESIS_MIN = 0.95
 DP_TSTR_RATIO_MIN = 0.4
