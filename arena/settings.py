@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     public_ip: str = Field("127.0.0.1", description="Address the proxy listens on for browsers.")
     public_port: int = Field(8000, description="Port the proxy listens on for browsers.")
     hub_port: int = Field(8081, description="Port of the hub's own API (bound on 0.0.0.0 so sandboxes reach it).")
+    hub_auth_refresh_seconds: int = Field(
+        60,
+        ge=0,
+        description="How often the hub re-reads the account behind an open session: a disabled account "
+        "is signed out (and its tokens refused by the hub) at most this long after `arena users disable`; "
+        "0: never.",
+    )
     proxy_api_port: int = Field(8001, description="configurable-http-proxy's REST API port (127.0.0.1).")
     proxy_check_url: str | None = Field(
         None,

@@ -1,4 +1,4 @@
-"""Hub log-in against arena accounts: password check, role → group, admin flag."""
+"""Hub log-in against arena accounts: password check, role → group, admin flag, open sessions re-checked."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 
-from arena.accounts import create_user, disable_user, enable_user
+from types import SimpleNamespace
+
+from arena.accounts import create_user, disable_user, enable_user, set_role
 from arena.db import Database
 from arena.errors import AccountDisabled
 from arena.settings import Settings
@@ -71,3 +73,31 @@ def test_a_disabled_account_is_refused_with_the_reason_only_with_the_right_passw
     with accounts.session() as session:
         enable_user(session, "alice")
     assert check_credentials(accounts.url, "alice", PASSWORD) == {"name": "alice", "groups": ["competitors"], "admin": False}
+
+
+def _refresh(authenticator: ArenaAuthenticator, name: str) -> object:
+    return asyncio.run(authenticator.refresh_user(SimpleNamespace(name=name)))
+
+
+def test_an_open_session_is_re_checked_disabled_or_deleted_signs_out_and_a_new_role_moves_the_group(
+    accounts: Database, db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARENA_DATABASE_URL", db_settings.db_url)
+    monkeypatch.setenv("ARENA_HUB_AUTH_REFRESH_SECONDS", "7")
+    authenticator = ArenaAuthenticator()
+
+    assert (authenticator.auth_refresh_age, authenticator.auth_refresh_strict) == (7, True)
+    assert _refresh(authenticator, "alice") == {"name": "alice", "groups": ["competitors"], "admin": False}
+    with accounts.session() as session:
+        set_role(session, "alice", "judge")
+    assert _refresh(authenticator, "alice") == {"name": "alice", "groups": ["judges"], "admin": False}
+    with accounts.session() as session:
+        disable_user(session, "alice", "shared her password")
+    assert _refresh(authenticator, "alice") is False
+    assert _refresh(authenticator, "nobody") is False
+
+
+def test_while_the_database_is_down_an_open_session_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARENA_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+
+    assert _refresh(ArenaAuthenticator(), "alice") is True
