@@ -4,6 +4,7 @@ from arena.accounts import AccountError, create_user, disable_user, enable_user,
 from arena.cgroups import Cgroup, CgroupError, CgroupLimits, cgroup_mode, list_groups
 from arena.db import Database, audit
 from arena.errors import AccountDisabled, ArenaError, ConfigurationError, NotFoundError
+from arena.parquet import read_parquet
 from arena.settings import Settings, get_settings
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "find_user",
     "get_settings",
     "list_groups",
+    "read_parquet",
     "verify_password",
 ]

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 from sdmetrics.reports import QualityReport
 
+from arena.parquet import read_parquet
 from bench._common import options
 from synthetic import Replica, detect_metadata, generate_reference, split_holdout, train_synthetic_test_real
 from synthetic.metadata import MetadataSpec
@@ -66,7 +67,7 @@ def main() -> None:
     args = options(__doc__, {"--people": 100_000, "--rows": 20_000})
     with tempfile.TemporaryDirectory() as folder:
         paths = generate_reference(args.people, 7, Path(folder), progress=False)
-        people = pd.read_parquet(paths["people"])
+        people = read_parquet(paths["people"])
     metadata = with_public_domains(detect_metadata({"people": people}), "people", REFERENCE_PEOPLE_DOMAINS)
 
     mst_seconds, _ = _fit_and_sample(people, metadata, len(people), 1.0)

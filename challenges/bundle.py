@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 import synthetic
 from arena.db import Database
+from arena.parquet import read_parquet
 from arena.models import Dataset
 from challenges.errors import BundleError
 from challenges.spec import ChallengeSpec
@@ -158,7 +159,7 @@ def _read_table(path: Path, name: str, what: str = "answers") -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
-            return pd.read_parquet(path)
+            return read_parquet(path)
         if suffix == ".csv":
             return pd.read_csv(path)
     except Exception as error:  # pyarrow / pandas raise many types on corrupt input

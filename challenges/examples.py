@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from arena.db import Database
+from arena.parquet import read_parquet
 from arena.settings import Settings
 from challenges.errors import ChallengeError
 from challenges.example_kit import ExampleContext, ExampleRecipe, build_example
@@ -36,8 +37,8 @@ _MIN_AGE = 15
 
 def _places(tables: dict[str, Path]) -> pd.DataFrame:
     """commune_code → province_code, region, urban."""
-    communes = pd.read_parquet(tables["communes"], columns=["commune_code", "province_code", "urban"])
-    provinces = pd.read_parquet(tables["provinces"], columns=["code", "region"])
+    communes = read_parquet(tables["communes"], columns=["commune_code", "province_code", "urban"])
+    provinces = read_parquet(tables["provinces"], columns=["code", "region"])
     return communes.merge(provinces.rename(columns={"code": "province_code"}), on="province_code", how="left")
 
 
@@ -63,7 +64,7 @@ def people_features(tables: dict[str, Path]) -> pd.DataFrame:
         Columns person_id, sex, age, province_code, region, urban, education, occupation,
         has_employer, household_size, income_band.
     """
-    frame = pd.read_parquet(tables["people"]).merge(_places(tables), on="commune_code", how="left")
+    frame = read_parquet(tables["people"]).merge(_places(tables), on="commune_code", how="left")
     frame["age"] = ((_AGE_AT - frame["birth_date"]).dt.days // 365.25).astype(int)
     frame["household_size"] = frame.groupby("household_id")["person_id"].transform("size").astype(int)
     frame["has_employer"] = frame["employer_id"].notna()
@@ -87,10 +88,10 @@ def sales_features(tables: dict[str, Path]) -> pd.DataFrame:
     Returns:
         Columns record_id, category, price_band (q1 cheapest … q4), month_of_year, region, urban, quantity.
     """
-    products = pd.read_parquet(tables["products"], columns=["product_id", "category", "unit_price_vnd"])
+    products = read_parquet(tables["products"], columns=["product_id", "category", "unit_price_vnd"])
     price_rank = products["unit_price_vnd"].rank(method="first")
     products["price_band"] = pd.qcut(price_rank, len(PRICE_BANDS), labels=list(PRICE_BANDS)).astype(str)
-    frame = pd.read_parquet(tables["sales"]).merge(products, on="product_id", how="left")
+    frame = read_parquet(tables["sales"]).merge(products, on="product_id", how="left")
     frame = frame.merge(_places(tables), on="commune_code", how="left")
     frame["record_id"] = [f"R{index + 1:08d}" for index in range(len(frame))]
     frame["month_of_year"] = frame["month"].dt.month.astype(int)
@@ -111,7 +112,7 @@ def enterprise_features(tables: dict[str, Path]) -> pd.DataFrame:
     Returns:
         Columns firm_id, vsic_section, region, urban, firm_age, employees, revenue_billion_vnd.
     """
-    frame = pd.read_parquet(tables["enterprises"]).merge(_places(tables), on="commune_code", how="left")
+    frame = read_parquet(tables["enterprises"]).merge(_places(tables), on="commune_code", how="left")
     frame["firm_id"] = frame["enterprise_id"]
     frame["firm_age"] = ((_AGE_AT - frame["founded"]).dt.days // 365.25).astype(int)
     frame["employees"] = frame["employees"].astype(int)

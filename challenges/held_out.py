@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 import synthetic
 from arena.db import Database, audit
+from arena.parquet import read_parquet
 from arena.health import CheckResult
 from arena.models import Challenge, Dataset
 from arena.settings import Settings
@@ -129,7 +130,7 @@ def _read_store_table(settings: Settings, row: Dataset) -> pd.DataFrame:
         raise ChallengeError(
             f"dataset {row.name}@{row.version}: expected one table in {folder}, found {len(tables)}; migrate it by hand"
         )
-    return pd.read_parquet(tables[0])
+    return read_parquet(tables[0])
 
 
 def _remove_from_store(db: Database, settings: Settings, row: Dataset) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from arena.parquet import read_parquet
 from arena.settings import Settings
 from scoring.errors import ScoringError
 
@@ -31,7 +32,7 @@ def read_published_answers(settings: Settings, spec: dict) -> pd.DataFrame:
     """
     path = published_answers_path(settings, spec["slug"])
     try:
-        answers = pd.read_parquet(path)
+        answers = read_parquet(path)
     except (OSError, pa.ArrowException) as error:
         raise ScoringError(f"answers of challenge {spec['slug']!r} cannot be read from {path}: {error}") from None
     for column in (spec["id_column"], spec["target_column"], "split"):

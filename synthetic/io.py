@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from arena.parquet import read_parquet
 from synthetic.errors import InputDataError
 
 __all__ = ["is_sql_source", "read_sql_table", "read_table", "source_name", "validate_table"]
@@ -53,7 +54,7 @@ def read_table(path: Path | str, *, memory_budget_bytes: int | None = None) -> p
     try:
         if suffix == ".parquet":
             _check_budget(str(path), _parquet_bytes(path) * _PARQUET_MEMORY_FACTOR, memory_budget_bytes)
-            frame = pd.read_parquet(path)
+            frame = read_parquet(path)
         elif suffix == ".csv":
             _check_budget(str(path), path.stat().st_size * _CSV_MEMORY_FACTOR, memory_budget_bytes)
             frame = _convert_csv_columns(pd.read_csv(path, dtype=str, keep_default_na=True), str(path))

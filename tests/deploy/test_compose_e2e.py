@@ -338,9 +338,9 @@ ENCLAVE_WINDOW = 20
 
 SPEC_AND_LABEL = r"""
 import json
-import pandas as pd
+from arena.parquet import read_parquet
 spec = json.load(open("/srv/arena/challenges/SLUG/challenge.json"))
-answers = pd.read_parquet("/srv/arena/answers/SLUG/answers.parquet")
+answers = read_parquet("/srv/arena/answers/SLUG/answers.parquet")
 print(json.dumps({"spec": spec, "label": answers[spec["target_column"]].tolist()[0]}))
 """
 
