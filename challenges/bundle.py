@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 import synthetic
 from arena.db import Database
-from arena.parquet import read_parquet
 from arena.models import Dataset
+from arena.parquet import read_parquet
 from challenges.errors import BundleError
 from challenges.spec import ChallengeSpec
 

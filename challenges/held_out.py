@@ -23,9 +23,9 @@ from sqlalchemy import select
 
 import synthetic
 from arena.db import Database, audit
-from arena.parquet import read_parquet
 from arena.health import CheckResult
 from arena.models import Challenge, Dataset
+from arena.parquet import read_parquet
 from arena.settings import Settings
 from challenges.errors import ChallengeError
 

@@ -115,7 +115,7 @@ def load(name_or_ref: str, table: str | None = None, polars: bool = False) -> An
         tables = sorted(p.stem for p in path.parent.glob("*.parquet"))
         raise ArenaClientError(f"table {table or name!r} not in {name}@{version}; tables: {', '.join(tables)}")
     # pyarrow's native reader, not a Python file object: a short script that reads through a Python file
-    # and exits aborts in its teardown about one time in seven (apache/arrow#34314; arena/parquet.py)
+    # and exits aborted in its teardown 27 times in 150 here (apache/arrow#34314; arena/parquet.py)
     from pyarrow import fs
 
     frame = pd.read_parquet(str(path.absolute()), filesystem=fs.LocalFileSystem())
